@@ -1,0 +1,43 @@
+"""lineage: find near-duplicate documents and reconstruct how content farms rewrite them."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("lineage")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"
+
+from lineage.config import (  # noqa: E402  (after __version__, which the stages import)
+    AnalyzeConfig,
+    BoilerplateConfig,
+    CandidateConfig,
+    ClusterConfig,
+    MinHashConfig,
+    ShingleConfig,
+)
+from lineage.errors import ConfigError, InputError, LineageError, OutputError  # noqa: E402
+from lineage.pipeline import analyze  # noqa: E402
+from lineage.report import report_dict, write_report  # noqa: E402
+from lineage.types import Document, Family, Pair, Report, TreeEdge  # noqa: E402
+
+__all__ = [
+    "AnalyzeConfig",
+    "BoilerplateConfig",
+    "CandidateConfig",
+    "ClusterConfig",
+    "ConfigError",
+    "Document",
+    "Family",
+    "InputError",
+    "LineageError",
+    "MinHashConfig",
+    "OutputError",
+    "Pair",
+    "Report",
+    "ShingleConfig",
+    "TreeEdge",
+    "__version__",
+    "analyze",
+    "report_dict",
+    "write_report",
+]

@@ -1,0 +1,146 @@
+"""Candidate pairs: the few document pairs worth verifying exactly.
+
+Two paths serve the two regimes:
+
+* LSH banding over MinHash signatures finds near duplicates. With ``b`` bands
+  of ``r`` rows, a pair with Jaccard ``s`` shares at least one band with
+  probability ``P(s) = 1 - (1 - s**r)**b``. :func:`lsh_params` picks, among all
+  ``(b, r)`` with ``b * r <= num_perm`` and ``P(threshold) >= recall``, the one
+  with the fewest expected false positives (smallest integral of ``P`` over
+  ``[0, threshold]``). ``P`` rises with ``s``, so every pair at or above the
+  threshold is found with probability at least ``recall``.
+* An inverted index of rare shingles finds low-overlap rewrites that LSH
+  cannot see (Jaccard 0.01): pairs that share at least ``min_shared`` shingles
+  held by at most ``rare_max_df`` documents. It is a sparse matrix product
+  restricted to those columns, computed in row blocks.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.integrate import quad
+
+from lineage.errors import ConfigError
+
+_ROW_BLOCK = 2048  # documents per block of the rare-shingle product
+
+
+def candidate_probability(similarity: float | npt.NDArray[np.float64], bands: int, rows: int):
+    """Probability that a pair with Jaccard ``similarity`` shares a band: the LSH S-curve."""
+    return 1.0 - (1.0 - np.asarray(similarity, dtype=np.float64) ** rows) ** bands
+
+
+def lsh_params(threshold: float, num_perm: int, recall: float = 0.99) -> tuple[int, int]:
+    """``(bands, rows)`` reaching ``recall`` at ``threshold`` with the fewest false positives."""
+    best: tuple[float, int, int] | None = None
+    for rows in range(1, num_perm + 1):
+        bands = _bands_needed(threshold, rows, recall)
+        if bands is None or bands * rows > num_perm:
+            continue
+        false_positive_area = quad(lambda s: float(candidate_probability(s, bands, rows)), 0.0, threshold)[0]
+        if best is None or false_positive_area < best[0]:
+            best = (false_positive_area, bands, rows)
+    if best is None:
+        needed = _num_perm_needed(threshold, recall)
+        raise ConfigError(
+            f"num_perm={num_perm} cannot reach LSH recall {recall} at threshold {threshold} "
+            f"(needs at least {needed} permutations); pass --num-perm {needed} or a higher --threshold"
+        )
+    return best[1], best[2]
+
+
+def _bands_needed(threshold: float, rows: int, recall: float) -> int | None:
+    """Fewest bands of ``rows`` rows with ``P(threshold) >= recall``; None if beyond any num_perm."""
+    band_match = threshold**rows
+    if band_match >= 1.0:
+        return 1
+    if band_match < 1e-9:  # would need over a billion bands
+        return None
+    bands = max(math.ceil(math.log1p(-recall) / math.log1p(-band_match)), 1)
+    while candidate_probability(threshold, bands, rows) < recall:  # guard against rounding
+        bands += 1
+    return bands
+
+
+def _num_perm_needed(threshold: float, recall: float) -> int:
+    sizes = (_bands_needed(threshold, rows, recall) for rows in range(1, 64))
+    return min(bands * rows for rows, bands in enumerate(sizes, start=1) if bands is not None)
+
+
+def lsh_candidate_pairs(
+    signatures: npt.NDArray[np.uint32], bands: int, rows: int, active: npt.NDArray[np.bool_] | None = None
+) -> npt.NDArray[np.int64]:
+    """Pairs ``(i, j)``, ``i < j``, of documents whose signatures agree on all rows of some band.
+
+    ``active`` excludes documents (e.g. empty ones) from banding.
+    """
+    n_docs, num_perm = signatures.shape
+    if bands * rows > num_perm:
+        raise ConfigError(f"num_perm={num_perm} cannot hold {bands} bands of {rows} rows (needs {bands * rows})")
+    doc_ids = np.arange(n_docs) if active is None else np.flatnonzero(active)
+    found: list[npt.NDArray[np.int64]] = []
+    for band in range(bands):
+        block = np.ascontiguousarray(signatures[doc_ids, band * rows : (band + 1) * rows])
+        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
+        _, bucket = np.unique(keys, return_inverse=True)
+        found.append(_pairs_within_groups(doc_ids, bucket.ravel()))
+    return _unique_pairs(found)
+
+
+def rare_shingle_pairs(
+    matrix: sparse.csr_array, rare_max_df: int, min_shared: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Pairs sharing at least ``min_shared`` shingles that at most ``rare_max_df`` documents hold.
+
+    Returns the pairs ``(i, j)``, ``i < j``, and how many rare shingles each shares.
+    """
+    document_frequency = np.asarray(matrix.sum(axis=0)).ravel()
+    rare = np.flatnonzero((document_frequency >= 2) & (document_frequency <= rare_max_df))
+    rare_matrix = sparse.csr_array(matrix[:, rare])
+    rare_matrix_t = sparse.csr_array(rare_matrix.T)
+    pairs: list[npt.NDArray[np.int64]] = []
+    counts: list[npt.NDArray[np.int64]] = []
+    for lo in range(0, matrix.shape[0], _ROW_BLOCK):
+        shared = sparse.coo_array(rare_matrix[lo : lo + _ROW_BLOCK] @ rare_matrix_t)
+        left = shared.row.astype(np.int64) + lo
+        right = shared.col.astype(np.int64)
+        keep = (right > left) & (shared.data >= min_shared)
+        pairs.append(np.column_stack([left[keep], right[keep]]))
+        counts.append(shared.data[keep].astype(np.int64))
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    all_pairs, all_counts = np.concatenate(pairs), np.concatenate(counts)
+    order = np.lexsort((all_pairs[:, 1], all_pairs[:, 0]))
+    return all_pairs[order], all_counts[order]
+
+
+def _pairs_within_groups(doc_ids: npt.NDArray[np.int64], group: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    order = np.argsort(group, kind="stable")
+    sorted_groups = group[order]
+    boundaries = np.flatnonzero(np.diff(sorted_groups)) + 1
+    starts = np.concatenate([[0], boundaries])
+    ends = np.concatenate([boundaries, [len(sorted_groups)]])
+    pairs = []
+    for start, end in zip(starts, ends):
+        if end - start < 2:
+            continue
+        members = doc_ids[order[start:end]]
+        left, right = np.triu_indices(len(members), k=1)
+        pairs.append(np.column_stack([members[left], members[right]]))
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.concatenate(pairs)
+
+
+def _unique_pairs(chunks: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    if not chunks:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(chunks).astype(np.int64)
+    if len(pairs) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(pairs, axis=1)
+    return np.unique(pairs, axis=0)

@@ -1,0 +1,136 @@
+"""The ``lineage`` command: each subcommand parses options, calls the library once, prints a summary."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from lineage import __version__
+from lineage.errors import LineageError
+from lineage.pipeline import analyze as run_analysis
+from lineage.report import REPORT_FILES
+from lineage.types import Report
+
+_TOP_PAIRS_SHOWN = 5
+
+
+class _Lineage(click.Group):
+    """Turns every LineageError into one ``Error: ...`` line and its exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except LineageError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=_Lineage, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lineage")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
+def main(verbose: bool) -> None:
+    """Find near-duplicate documents and reconstruct how content farms rewrite them."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Directory for the report files (created if missing).")
+@click.option("--shingle", default="word:3", show_default=True, metavar="KIND:N",
+              help="Shingles: word n-grams (word:3) or character n-grams (char:5).")
+@click.option("--num-perm", default=128, show_default=True, type=click.IntRange(1, 4096),
+              help="MinHash permutations.")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**32 - 1), help="MinHash seed.")
+@click.option("--threshold", default=0.5, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Jaccard similarity that LSH must find with --recall (near-duplicate regime).")
+@click.option("--recall", default=0.99, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="LSH recall of pairs at the threshold; sets the bands and rows.")
+@click.option("--max-df", default=0.5, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Drop shingles held by more than this share of documents (boilerplate); 1 keeps all.")
+@click.option("--rare-max-df", default=100, show_default=True, type=click.IntRange(2),
+              help="A shingle held by at most this many documents is rare (low-overlap regime).")
+@click.option("--min-shared", default=3, show_default=True, type=click.IntRange(1),
+              help="Pairs must share at least this many shingles to be candidates and to be reported.")
+@click.option("--family-threshold", default=0.1, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Pairs with score at least this join documents into families.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int, seed: int, threshold: float,
+            recall: float, max_df: float, rare_max_df: int, min_shared: int, family_threshold: float,
+            quiet: bool) -> None:
+    """Analyse INPUTS (files, directories, JSONL) and write a report to --output.
+
+    \b
+    Example:
+      lineage analyze corpus/shanghai -o reports/shanghai
+    """
+    with _ProgressBars(enabled=not quiet and sys.stderr.isatty()) as progress:
+        report = run_analysis(
+            inputs, shingle=shingle, num_perm=num_perm, seed=seed, threshold=threshold, recall=recall,
+            max_df=max_df, rare_max_df=rare_max_df, min_shared=min_shared, family_threshold=family_threshold,
+            progress=progress,
+        )
+    report.write(output)
+    if not quiet:
+        click.echo(_summary(report, output))
+
+
+def _summary(report: Report, output: Path) -> str:
+    stats = report.stats
+    skipped = ""
+    if stats["skipped"]:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in stats["skipped_by_reason"].items())
+        skipped = f" ({reasons})"
+    lines = [
+        f"Analysed {stats['documents']} documents, skipped {stats['skipped']}{skipped}; "
+        f"{report.config.shingle} shingles.",
+        f"{stats['pairs']} verified pairs (candidates: {stats['lsh']['candidates']} from LSH, "
+        f"{stats['rare_candidates']} from rare shingles); {stats['families']} families with score >= "
+        f"{report.config.cluster.family_threshold:g}, {stats['singletons']} documents in none.",
+    ]
+    if report.pairs:
+        lines.append("Closest pairs (score = share of the smaller document found in the other):")
+        width = max(len(p.a) for p in report.pairs[:_TOP_PAIRS_SHOWN])
+        lines += [
+            f"  {p.a:<{width}}  {p.b}  score {p.score:.3f}  Jaccard {p.jaccard:.3f}  shared {p.shared_shingles}"
+            for p in report.pairs[:_TOP_PAIRS_SHOWN]
+        ]
+    for family in report.families[:_TOP_PAIRS_SHOWN]:
+        lines.append(f"Family {family.id}: {len(family.members)} documents, root {family.root}")
+    lines.append(f"Report: {output}/ ({', '.join(REPORT_FILES)})")
+    return "\n".join(lines)
+
+
+class _ProgressBars:
+    """One click progress bar per pipeline stage, on stderr, only when it is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._stage: str | None = None
+        self._bar = None
+        self._done = 0
+
+    def __enter__(self) -> _ProgressBars:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._close()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self._stage:
+            self._close()
+            self._stage, self._done = stage, 0
+            self._bar = click.progressbar(length=max(total, 1), label=f"{stage:<12}", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._done)
+        self._done = done
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None

@@ -1,0 +1,122 @@
+"""One small frozen configuration per stage, validated when it is made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from lineage.errors import ConfigError
+
+ShingleKind = Literal["word", "char"]
+
+
+@dataclass(frozen=True, slots=True)
+class ShingleConfig:
+    """Shingles are word n-grams or character n-grams of the normalised text."""
+
+    kind: ShingleKind = "word"
+    n: int = 3
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("word", "char"):
+            raise ConfigError(f"shingle kind {self.kind!r} is not 'word' or 'char'; pass e.g. --shingle word:3")
+        if not 1 <= self.n <= 64:
+            raise ConfigError(f"shingle size {self.n} is outside 1..64; pass e.g. --shingle {self.kind}:3")
+
+    @classmethod
+    def parse(cls, spec: str) -> ShingleConfig:
+        """Read ``word:3`` or ``char:5``."""
+        kind, sep, size = spec.partition(":")
+        if not sep or not size.strip().isdigit():
+            raise ConfigError(f"shingle spec {spec!r} is not KIND:N; pass e.g. --shingle word:3 or --shingle char:5")
+        return cls(kind.strip(), int(size))  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.n}"
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateConfig:
+    """A shingle is boilerplate when more than ``max_df`` of the documents hold it.
+
+    The filter needs at least ``min_docs`` documents: in a smaller corpus a
+    template phrase shared by every rewrite cannot be told from a site footer.
+    """
+
+    max_df: float = 0.5
+    min_docs: int = 10
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.max_df <= 1.0:
+            raise ConfigError(f"max_df={self.max_df} is outside (0, 1]; pass e.g. --max-df 0.5 (1 disables the filter)")
+        if self.min_docs < 2:
+            raise ConfigError(f"boilerplate min_docs={self.min_docs} must be at least 2")
+
+
+@dataclass(frozen=True, slots=True)
+class MinHashConfig:
+    num_perm: int = 128
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.num_perm <= 4096:
+            raise ConfigError(f"num_perm={self.num_perm} is outside 1..4096; pass e.g. --num-perm 128")
+        if not 0 <= self.seed < 2**32:
+            raise ConfigError(f"seed={self.seed} is outside 0..2**32-1")
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateConfig:
+    """Which pairs are verified exactly.
+
+    Near duplicates come from LSH banding tuned so that a pair with Jaccard >=
+    ``threshold`` is a candidate with probability >= ``recall``. Low-overlap
+    rewrites come from an inverted index of rare shingles (held by at most
+    ``rare_max_df`` documents): pairs sharing at least ``min_shared`` of them.
+    """
+
+    threshold: float = 0.5
+    recall: float = 0.99
+    rare_max_df: int = 100
+    min_shared: int = 3
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"threshold={self.threshold} is outside (0, 1]; pass e.g. --threshold 0.5")
+        if not 0.0 < self.recall < 1.0:
+            raise ConfigError(f"recall={self.recall} is outside (0, 1)")
+        if self.rare_max_df < 2:
+            raise ConfigError(f"rare_max_df={self.rare_max_df} must be at least 2 (a shingle held by one document pairs nothing)")
+        if self.min_shared < 1:
+            raise ConfigError(f"min_shared={self.min_shared} must be at least 1; pass e.g. --min-shared 3")
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    """Families join pairs whose score reaches ``family_threshold``.
+
+    The whole-corpus dendrogram is drawn when the corpus has at most
+    ``dendrogram_max_docs`` documents; larger corpora get the largest families.
+    """
+
+    family_threshold: float = 0.1
+    dendrogram_max_docs: int = 500
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.family_threshold <= 1.0:
+            raise ConfigError(
+                f"family_threshold={self.family_threshold} is outside (0, 1]; pass e.g. --family-threshold 0.1"
+            )
+        if self.dendrogram_max_docs < 2:
+            raise ConfigError(f"dendrogram_max_docs={self.dendrogram_max_docs} must be at least 2")
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzeConfig:
+    """The settings of one analysis, recorded in the report's parameters."""
+
+    shingle: ShingleConfig = field(default_factory=ShingleConfig)
+    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+    minhash: MinHashConfig = field(default_factory=MinHashConfig)
+    candidates: CandidateConfig = field(default_factory=CandidateConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)

@@ -1,0 +1,256 @@
+"""Read input paths into documents: files, directories (recursive) and JSONL.
+
+A document read from a directory is identified by its path relative to that
+directory, a file named on the command line by the path as given, and a JSONL
+record by its ``id`` field. Every input record comes back either as a
+:class:`Document` or as a :class:`SkippedInput` with the reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import charset_normalizer
+import regex
+from charset_normalizer.md import mess_ratio
+
+from lineage.errors import InputError
+from lineage.types import Document, SkippedInput
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = frozenset({".txt", ".md"})
+JSONL_SUFFIXES = frozenset({".jsonl"})
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Legacy encodings of the pages this tool meets most, most common first; cp1252 is
+# what browsers assume for legacy Western pages (WHATWG). Tried besides the detector's guesses.
+_FALLBACK_ENCODINGS = ("cp1252", "gb18030", "big5", "shift_jis", "euc_kr")
+_SAMPLE_CHARS = 65536  # enough text to judge an encoding by
+_PREFERENCE = {codecs.lookup(name).name: rank for rank, name in enumerate(_FALLBACK_ENCODINGS)}
+_CJK_SCRIPTS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Bopomofo}"
+_NON_ASCII_RUN = regex.compile(r"[^\x00-\x7f]+")
+_CJK_RUN = regex.compile(rf"^[{_CJK_SCRIPTS}\u3000-\u303f\uff00-\uffef]{{2,}}$")
+_PUNCTUATION_RUN = regex.compile(r"^[\p{P}\p{S}\p{Z}]{1,3}$")
+_LETTER_RUN = regex.compile(r"^(?:\p{Latin}{1,2}|\p{Greek}{2,}|\p{Cyrillic}{2,}|\p{Arabic}{2,}|\p{Hebrew}{2,}|\p{Thai}{2,})$")
+_CONTROL = regex.compile(r"[\p{Cc}--[\t\n\r\f\v]]", regex.VERSION1)
+
+
+class _NotText(Exception):
+    """The bytes are not text in any encoding we can recognise."""
+
+
+def read_corpus(paths: Sequence[str | Path]) -> list[Document | SkippedInput]:
+    """Read every path; raise :class:`InputError` for a missing path, no input or duplicate ids."""
+    if not paths:
+        raise InputError("no input given; pass one or more files or directories, e.g. corpus/shanghai")
+    records: list[Document | SkippedInput] = []
+    for path in paths:
+        records.extend(_read_path(Path(path)))
+    if not records:
+        shown = ", ".join(str(path) for path in paths)
+        raise InputError(f"no documents found in {shown}: lineage reads .txt, .md and .jsonl files")
+    _check_unique_ids(records)
+    return records
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode ``data`` as UTF-8, else as the most plausible detected encoding.
+
+    Returns the text, with line endings normalised to ``\\n``, and the encoding's name.
+    Raises :class:`_NotText` for binary data.
+    """
+    text, encoding = _decode(data)
+    if text and len(_CONTROL.findall(text[:8192])) > 0.05 * min(len(text), 8192):
+        raise _NotText
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+def _read_path(path: Path) -> Iterator[Document | SkippedInput]:
+    if path.is_dir():
+        yield from _read_directory(path)
+    elif path.is_file():
+        label = path.as_posix()
+        if path.suffix.lower() in JSONL_SUFFIXES:
+            yield from _read_jsonl(path, label)
+        else:
+            yield _read_text_file(path, doc_id=label, source=label)
+    elif path.exists():
+        raise InputError(f"{path}: not a regular file or directory; pass text files, JSONL files or directories")
+    else:
+        raise InputError(f"{path}: no such file or directory; check the path")
+
+
+def _read_directory(root: Path) -> Iterator[Document | SkippedInput]:
+    for path in sorted(_walk(root)):
+        relative = path.relative_to(root).as_posix()
+        source = path.as_posix()
+        suffix = path.suffix.lower()
+        if suffix in TEXT_SUFFIXES:
+            yield _read_text_file(path, doc_id=relative, source=source)
+        elif suffix in JSONL_SUFFIXES:
+            yield from _read_jsonl(path, source)
+        else:
+            reason = f"unsupported file type {suffix or '(no extension)'}: lineage reads .txt, .md and .jsonl"
+            yield SkippedInput(relative, source, reason)
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Files under ``root``, skipping hidden files and directories (names starting with '.')."""
+    for entry in root.iterdir():
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _walk(entry)
+        elif entry.is_file():
+            yield entry
+
+
+def _read_text_file(path: Path, doc_id: str, source: str) -> Document | SkippedInput:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror}); check its permissions") from error
+    if not data.strip():
+        return SkippedInput(doc_id, source, "empty")
+    try:
+        text, encoding = decode_bytes(data)
+    except _NotText:
+        return SkippedInput(doc_id, source, "binary file, not text")
+    if not text.strip():
+        return SkippedInput(doc_id, source, "empty", encoding=encoding, chars=len(text))
+    return Document(doc_id, source, text, encoding)
+
+
+def _read_jsonl(path: Path, label: str) -> Iterator[Document | SkippedInput]:
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror}); check its permissions") from error
+    with handle:
+        for line_number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            yield _jsonl_record(raw, f"{label}:{line_number}")
+
+
+def _jsonl_record(raw: bytes, source: str) -> Document | SkippedInput:
+    try:
+        record = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return SkippedInput(source, source, "JSONL line is not valid UTF-8")
+    except json.JSONDecodeError as error:
+        return SkippedInput(source, source, f"invalid JSON: {error.msg} at column {error.colno}")
+    if not isinstance(record, dict):
+        return SkippedInput(source, source, 'JSONL line is not an object like {"id": ..., "text": ...}')
+    raw_id = record.get("id")
+    doc_id = source if raw_id is None else str(raw_id)
+    text = record.get("text")
+    if not isinstance(text, str):
+        return SkippedInput(doc_id, source, 'no "text" string in the JSONL record')
+    if not text.strip():
+        return SkippedInput(doc_id, source, "empty", encoding="utf-8", chars=len(text))
+    return Document(
+        doc_id,
+        source,
+        text.replace("\r\n", "\n").replace("\r", "\n"),
+        "utf-8",
+        date=_optional_str(record.get("date")),
+        url=_optional_str(record.get("url")),
+    )
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _check_unique_ids(records: list[Document | SkippedInput]) -> None:
+    counts = Counter(record.id for record in records)
+    duplicates = sorted(doc_id for doc_id, count in counts.items() if count > 1)
+    if not duplicates:
+        return
+    first = duplicates[0]
+    sources = [record.source for record in records if record.id == first]
+    more = f" and {len(duplicates) - 1} more" if len(duplicates) > 1 else ""
+    raise InputError(
+        f"duplicate document id {first!r} ({' and '.join(sources[:2])}){more}; "
+        "give every document a unique id (pass each directory once, or fix the JSONL ids)"
+    )
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace"), codecs.lookup(encoding).name
+    if b"\x00" in data[:8192]:
+        best = charset_normalizer.from_bytes(data).best()
+        if best is None or not best.encoding.startswith(("utf_16", "utf_32")):
+            raise _NotText
+        return str(best), codecs.lookup(best.encoding).name
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    return _decode_legacy(data)
+
+
+def _decode_legacy(data: bytes) -> tuple[str, str]:
+    """Pick the legacy encoding whose decoding reads most like real text.
+
+    The detector judges by the language of the whole text, so a mostly English
+    page with a few Chinese keywords in GB18030 looks like cp1250 to it. Here
+    each candidate that decodes cleanly is ranked by how plausibly its
+    non-ASCII characters sit (CJK in runs, lone punctuation, accented letters
+    inside words), then by the detector's mess ratio of the non-ASCII text
+    alone, then by how common the encoding is for web pages.
+    """
+    candidates = [match.encoding for match in charset_normalizer.from_bytes(data)]
+    candidates += _FALLBACK_ENCODINGS
+    best: tuple[float, float, int, int, str] | None = None
+    seen: set[str] = set()
+    for rank, name in enumerate(candidates):
+        try:
+            encoding = codecs.lookup(name).name
+            text = data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        if encoding in seen:
+            continue
+        seen.add(encoding)
+        sample = text[:_SAMPLE_CHARS]
+        key = (
+            -round(_plausibility(sample), 1),
+            round(mess_ratio(sample, 1.0), 2),
+            _PREFERENCE.get(encoding, len(_PREFERENCE)),
+            rank,
+            encoding,
+        )
+        if best is None or key < best:
+            best = key
+    if best is None:
+        log.debug("no encoding decodes cleanly; replacing invalid UTF-8 bytes")
+        return data.decode("utf-8", errors="replace"), "utf-8 (invalid bytes replaced)"
+    encoding = best[-1]
+    return data.decode(encoding), encoding
+
+
+def _plausibility(text: str) -> float:
+    """Share of non-ASCII characters that sit the way they do in real text."""
+    total = plausible = 0
+    for match in _NON_ASCII_RUN.finditer(text):
+        run = match.group()
+        total += len(run)
+        if _CJK_RUN.match(run) or _PUNCTUATION_RUN.match(run) or _LETTER_RUN.match(run):
+            plausible += len(run)
+    return plausible / total if total else 1.0

@@ -1,0 +1,326 @@
+"""analyze(): the one place where the stages are chained.
+
+read → tokenise → shingle → drop boilerplate → MinHash → candidates (LSH and
+rare shingles) → exact verification → families, trees and dendrogram.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from lineage import __version__
+from lineage.boilerplate import boilerplate_columns
+from lineage.candidates import lsh_candidate_pairs, lsh_params, rare_shingle_pairs
+from lineage.cluster import average_linkage, family_labels
+from lineage.config import (
+    AnalyzeConfig,
+    BoilerplateConfig,
+    CandidateConfig,
+    ClusterConfig,
+    MinHashConfig,
+    ShingleConfig,
+)
+from lineage.corpus import read_corpus
+from lineage.shingles import incidence_matrix, shingle_hashes, stack
+from lineage.signatures import minhash_signatures
+from lineage.text import tokenize
+from lineage.tree import newick, spanning_tree
+from lineage.types import (
+    Dendrogram,
+    Document,
+    DocumentRecord,
+    Family,
+    Pair,
+    Report,
+    ShingleSets,
+    SkippedInput,
+    TreeEdge,
+)
+from lineage.verify import Similarities, all_pair_scores, verify_pairs
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` while a long stage runs."""
+
+
+def analyze(
+    paths: Sequence[str | Path],
+    *,
+    shingle: str | ShingleConfig = "word:3",
+    num_perm: int = 128,
+    seed: int = 1,
+    threshold: float = 0.5,
+    recall: float = 0.99,
+    max_df: float = 0.5,
+    rare_max_df: int = 100,
+    min_shared: int = 3,
+    family_threshold: float = 0.1,
+    config: AnalyzeConfig | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Find verified similar pairs, families and a first lineage tree in a corpus.
+
+    ``paths`` are files, directories (read recursively) and JSONL files. The
+    keyword options build an :class:`AnalyzeConfig`; pass ``config`` instead to
+    set every stage's options at once.
+    """
+    if config is None:
+        config = AnalyzeConfig(
+            shingle=shingle if isinstance(shingle, ShingleConfig) else ShingleConfig.parse(shingle),
+            boilerplate=BoilerplateConfig(max_df=max_df),
+            minhash=MinHashConfig(num_perm=num_perm, seed=seed),
+            candidates=CandidateConfig(
+                threshold=threshold, recall=recall, rare_max_df=rare_max_df, min_shared=min_shared
+            ),
+            cluster=ClusterConfig(family_threshold=family_threshold),
+        )
+    # Checked before reading so that a bad option fails fast.
+    bands, rows = lsh_params(config.candidates.threshold, config.minhash.num_perm, config.candidates.recall)
+    report_progress = progress or _no_progress
+
+    records = read_corpus(paths)
+    documents, shingle_rows, skipped = _shingle_documents(records, config.shingle, report_progress)
+    stats: dict[str, Any] = {"inputs": len(records)}
+
+    shingle_sets = stack(shingle_rows)
+    matrix, column_hashes, boilerplate = _drop_boilerplate(shingle_sets, config.boilerplate)
+    stats["shingles"] = int(len(shingle_sets.hashes))
+    stats["distinct_shingles"] = int(matrix.shape[1] + boilerplate)
+    stats["boilerplate_shingles"] = boilerplate
+    emptied = np.diff(matrix.indptr) == 0
+    for index in np.flatnonzero(emptied):
+        doc = documents[index]
+        skipped[doc.id] = SkippedInput(doc.id, doc.source, "only boilerplate shingles", doc.encoding, len(doc.text))
+    if emptied.any():
+        documents = [doc for doc, gone in zip(documents, emptied) if not gone]
+        matrix = sparse.csr_array(matrix[np.flatnonzero(~emptied)])
+
+    n_docs = len(documents)
+    report_progress("signatures", 0, n_docs)
+    # From the shingle hashes, not column numbers: a document's signature must
+    # not depend on which other documents are in the corpus.
+    signatures = minhash_signatures(ShingleSets(matrix.indptr, column_hashes[matrix.indices]), config.minhash)
+    report_progress("signatures", n_docs, n_docs)
+
+    lsh_pairs = lsh_candidate_pairs(signatures, bands, rows)
+    rare_pairs, _ = rare_shingle_pairs(matrix, config.candidates.rare_max_df, config.candidates.min_shared)
+    candidates, found_by = _merge_candidates(lsh_pairs, rare_pairs, n_docs)
+    stats["lsh"] = {"bands": bands, "rows": rows, "candidates": int(len(lsh_pairs))}
+    stats["rare_candidates"] = int(len(rare_pairs))
+    stats["candidates"] = int(len(candidates))
+
+    report_progress("verification", 0, len(candidates))
+    similarities = verify_pairs(matrix, candidates)
+    report_progress("verification", len(candidates), len(candidates))
+    kept = similarities.shared >= config.candidates.min_shared
+    stats["verified"] = int(len(candidates))
+
+    ids = [doc.id for doc in documents]
+    strong = kept & (similarities.score >= config.cluster.family_threshold)
+    families = _families(ids, similarities, strong)
+    family_of = {member: family.id for family in families for member in family.members}
+    in_family = set(family_of)
+    singletons = [doc_id for doc_id in ids if doc_id not in in_family]
+
+    pairs = _pairs(ids, similarities, found_by, kept)
+    dendrogram = _dendrogram(ids, matrix, families, config.cluster)
+    document_records = _document_records(records, documents, matrix, skipped, family_of)
+    stats.update(_summary(document_records, pairs, families, singletons))
+    return Report(
+        config=config,
+        documents=document_records,
+        pairs=pairs,
+        families=tuple(families),
+        newick=newick(families, singletons),
+        dendrogram=dendrogram,
+        stats={"version": __version__, **stats},
+    )
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _shingle_documents(
+    records: Sequence[Document | SkippedInput], config: ShingleConfig, progress: Progress
+) -> tuple[list[Document], list[npt.NDArray[np.uint64]], dict[str, SkippedInput]]:
+    documents: list[Document] = []
+    rows: list[npt.NDArray[np.uint64]] = []
+    skipped: dict[str, SkippedInput] = {}
+    total = len(records)
+    for done, record in enumerate(records, start=1):
+        if isinstance(record, SkippedInput):
+            skipped[record.id] = record
+        else:
+            tokens = tokenize(record.text)
+            hashes = shingle_hashes(tokens, config)
+            if len(hashes) == 0:
+                unit = "tokens" if config.kind == "word" else "characters"
+                have = len(tokens) if config.kind == "word" else len(" ".join(tokens.norms))
+                reason = f"too short: {have} {unit}, {config} shingles need at least {config.n}"
+                skipped[record.id] = SkippedInput(record.id, record.source, reason, record.encoding, len(record.text))
+            else:
+                documents.append(record)
+                rows.append(hashes)
+        if done % 256 == 0 or done == total:
+            progress("shingles", done, total)
+    return documents, rows, skipped
+
+
+def _drop_boilerplate(
+    shingle_sets: ShingleSets, config: BoilerplateConfig
+) -> tuple[sparse.csr_array, npt.NDArray[np.uint64], int]:
+    """The documents x shingles matrix without boilerplate columns, and each column's hash."""
+    matrix, column_hashes = incidence_matrix(shingle_sets)
+    document_frequency = np.asarray(matrix.sum(axis=0)).ravel()
+    boilerplate = boilerplate_columns(document_frequency, len(shingle_sets), config)
+    if boilerplate.any():
+        keep = np.flatnonzero(~boilerplate)
+        matrix, column_hashes = sparse.csr_array(matrix[:, keep]), column_hashes[keep]
+    log.debug("%d boilerplate shingles dropped", int(boilerplate.sum()))
+    return matrix, column_hashes, int(boilerplate.sum())
+
+
+def _merge_candidates(
+    lsh_pairs: npt.NDArray[np.int64], rare_pairs: npt.NDArray[np.int64], n_docs: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    lsh_keys = lsh_pairs[:, 0] * n_docs + lsh_pairs[:, 1]
+    rare_keys = rare_pairs[:, 0] * n_docs + rare_pairs[:, 1]
+    keys = np.union1d(lsh_keys, rare_keys)
+    in_lsh = np.isin(keys, lsh_keys)
+    in_rare = np.isin(keys, rare_keys)
+    found_by = np.where(in_lsh & in_rare, "lsh+rare", np.where(in_lsh, "lsh", "rare")).astype(object)
+    pairs = np.column_stack([keys // n_docs, keys % n_docs]) if len(keys) else np.zeros((0, 2), dtype=np.int64)
+    return pairs.astype(np.int64), found_by
+
+
+def _families(ids: list[str], similarities: Similarities, strong: npt.NDArray[np.bool_]) -> list[Family]:
+    groups = family_labels(len(ids), similarities.a, similarities.b, strong)
+    score = similarities.score
+    label = np.full(len(ids), -1, dtype=np.int64)
+    for number, members in enumerate(groups):
+        label[members] = number
+    same = (label[similarities.a] == label[similarities.b]) & (label[similarities.a] >= 0)
+    families = []
+    for number, members in enumerate(groups):
+        inside = same & (label[similarities.a] == number)
+        root, edges = spanning_tree(members, similarities.a[inside], similarities.b[inside], score[inside], ids)
+        families.append(
+            Family(
+                id=f"F{number + 1}",
+                members=tuple(ids[member] for member in members),
+                root=ids[root],
+                edges=tuple(TreeEdge(ids[parent], ids[child], round(s, 6)) for parent, child, s in edges),
+            )
+        )
+    return families
+
+
+def _pairs(
+    ids: list[str], similarities: Similarities, found_by: npt.NDArray[np.object_], kept: npt.NDArray[np.bool_]
+) -> tuple[Pair, ...]:
+    pairs = [
+        Pair(
+            a=ids[similarities.a[k]],
+            b=ids[similarities.b[k]],
+            jaccard=round(float(similarities.jaccard[k]), 6),
+            containment_a=round(float(similarities.containment_a[k]), 6),
+            containment_b=round(float(similarities.containment_b[k]), 6),
+            shared_shingles=int(similarities.shared[k]),
+            found_by=found_by[k],
+        )
+        for k in np.flatnonzero(kept)
+    ]
+    pairs.sort(key=lambda pair: (-pair.score, -pair.jaccard, pair.a, pair.b))
+    return tuple(pairs)
+
+
+def _dendrogram(
+    ids: list[str], matrix: sparse.csr_array, families: list[Family], config: ClusterConfig
+) -> Dendrogram | None:
+    if len(ids) <= config.dendrogram_max_docs:
+        chosen = list(range(len(ids)))
+        title = f"All {len(ids)} documents, average linkage"
+    else:
+        position = {doc_id: k for k, doc_id in enumerate(ids)}
+        chosen = []
+        shown = 0
+        for family in families:
+            if len(chosen) + len(family.members) > config.dendrogram_max_docs:
+                break
+            chosen.extend(position[member] for member in family.members)
+            shown += 1
+        title = (
+            f"The {shown} largest families ({len(chosen)} of {len(ids)} documents; "
+            f"the corpus is above the {config.dendrogram_max_docs}-document limit), average linkage"
+        )
+    if not chosen:
+        return None
+    labels = tuple(ids[k] for k in chosen)
+    if len(chosen) < 2:
+        return Dendrogram(labels, np.zeros((0, 4)), title)
+    scores = all_pair_scores(sparse.csr_array(matrix[chosen]))
+    return Dendrogram(labels, average_linkage(scores), title)
+
+
+def _document_records(
+    records: Sequence[Document | SkippedInput],
+    documents: list[Document],
+    matrix: sparse.csr_array,
+    skipped: dict[str, SkippedInput],
+    family_of: dict[str, str],
+) -> tuple[DocumentRecord, ...]:
+    sizes = dict(zip((doc.id for doc in documents), np.diff(matrix.indptr).tolist()))
+    out = []
+    for record in records:
+        gone = skipped.get(record.id)
+        if gone is not None:
+            out.append(
+                DocumentRecord(gone.id, gone.source, "skipped", gone.reason, gone.chars, None, gone.encoding)
+            )
+            continue
+        assert isinstance(record, Document)
+        out.append(
+            DocumentRecord(
+                record.id,
+                record.source,
+                "ok",
+                None,
+                len(record.text),
+                int(sizes[record.id]),
+                record.encoding,
+                family=family_of.get(record.id),
+                date=record.date,
+                url=record.url,
+            )
+        )
+    return tuple(out)
+
+
+def _summary(
+    documents: tuple[DocumentRecord, ...], pairs: tuple[Pair, ...], families: list[Family], singletons: list[str]
+) -> dict[str, Any]:
+    reasons = Counter(_reason_kind(doc.reason) for doc in documents if doc.status == "skipped")
+    return {
+        "documents": sum(doc.status == "ok" for doc in documents),
+        "skipped": sum(reasons.values()),
+        "skipped_by_reason": dict(sorted(reasons.items())),
+        "pairs": len(pairs),
+        "families": len(families),
+        "documents_in_families": sum(len(family.members) for family in families),
+        "singletons": len(singletons),
+    }
+
+
+def _reason_kind(reason: str | None) -> str:
+    """The reason without its details: 'too short: 2 tokens, ...' counts as 'too short'."""
+    return (reason or "unknown").split(":")[0]

@@ -1,0 +1,99 @@
+"""A first lineage tree per family, and Newick text for the whole corpus.
+
+Within a family the tree is the maximum spanning tree of the verified pair
+scores, rooted at the most central member (the largest sum of scores to the
+other members: the document that shares most with all the rest is the best
+guess for the template). Edges point from parent to child.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import regex
+from scipy import sparse
+from scipy.sparse.csgraph import minimum_spanning_tree
+
+from lineage.types import Family, TreeEdge
+
+_NEEDS_QUOTES = regex.compile(r"[\s()\[\]':;,]|^$")
+
+
+def spanning_tree(
+    members: Sequence[int],
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    score: npt.NDArray[np.float64],
+    ids: Sequence[str],
+) -> tuple[int, list[tuple[int, int, float]]]:
+    """Root and ``(parent, child, score)`` edges of the family's maximum spanning tree.
+
+    ``(a[k], b[k], score[k])`` are the verified pairs between members; they must connect them.
+    """
+    local = {doc: k for k, doc in enumerate(members)}
+    rows = np.array([local[x] for x in a.tolist()], dtype=np.int64)
+    cols = np.array([local[y] for y in b.tolist()], dtype=np.int64)
+    weights = np.asarray(score, dtype=np.float64)
+    size = len(members)
+    centrality = np.bincount(rows, weights, minlength=size) + np.bincount(cols, weights, minlength=size)
+    # Highest centrality wins; ties go to the smallest id so the choice is stable.
+    root = min(range(size), key=lambda k: (-round(centrality[k], 12), ids[members[k]]))
+    # A minimum spanning tree of (2 - score) is a maximum spanning tree of score; 2 keeps weights > 0.
+    graph = sparse.coo_array((2.0 - weights, (rows, cols)), shape=(size, size)).tocsr()
+    tree = sparse.coo_array(minimum_spanning_tree(graph))
+    neighbours: dict[int, list[tuple[int, float]]] = {k: [] for k in range(size)}
+    for x, y, weight in zip(tree.row, tree.col, tree.data):
+        neighbours[int(x)].append((int(y), 2.0 - float(weight)))
+        neighbours[int(y)].append((int(x), 2.0 - float(weight)))
+    edges: list[tuple[int, int, float]] = []
+    seen = {root}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop(0)
+        children = sorted(neighbours[parent], key=lambda item: (-item[1], ids[members[item[0]]]))
+        for child, child_score in children:
+            if child in seen:
+                continue
+            seen.add(child)
+            frontier.append(child)
+            edges.append((members[parent], members[child], child_score))
+    return members[root], edges
+
+
+def newick(families: Sequence[Family], singletons: Sequence[str]) -> str:
+    """One Newick tree of the corpus: family trees and lone documents under an unnamed root.
+
+    Branch lengths are ``1 - score`` of the edge into each document.
+    """
+    subtrees = [_family_newick(family) for family in families]
+    subtrees += [_label(doc) for doc in singletons]
+    if not subtrees:
+        return ";"
+    if len(subtrees) == 1:
+        return subtrees[0] + ";"
+    return "(" + ",".join(subtrees) + ");"
+
+
+def _family_newick(family: Family) -> str:
+    children: dict[str, list[TreeEdge]] = {}
+    for edge in family.edges:
+        children.setdefault(edge.parent, []).append(edge)
+
+    def render(node: str) -> str:
+        parts = [f"{render(edge.child)}:{_length(edge.score)}" for edge in children.get(node, [])]
+        inner = "(" + ",".join(parts) + ")" if parts else ""
+        return inner + _label(node)
+
+    return render(family.root)
+
+
+def _length(score: float) -> str:
+    return f"{max(0.0, 1.0 - score):.6f}".rstrip("0").rstrip(".") or "0"
+
+
+def _label(doc_id: str) -> str:
+    if _NEEDS_QUOTES.search(doc_id):
+        return "'" + doc_id.replace("'", "''") + "'"
+    return doc_id

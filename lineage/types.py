@@ -1,0 +1,154 @@
+"""Typed records that flow between the stages of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from lineage.config import AnalyzeConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One decoded input document. Offsets elsewhere index into ``text``."""
+
+    id: str
+    source: str
+    text: str
+    encoding: str
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedInput:
+    """An input record that is not analysed, with the reason shown to the user."""
+
+    id: str
+    source: str
+    reason: str
+    encoding: str | None = None
+    chars: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Tokens of one text: ``text[starts[i]:ends[i]]`` is token i, ``norms[i]`` its normal form."""
+
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+    norms: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.norms)
+
+
+@dataclass(frozen=True, slots=True)
+class ShingleSets:
+    """Sorted, de-duplicated 64-bit shingle hashes of many documents, stored row-wise (CSR).
+
+    Row i is ``hashes[indptr[i]:indptr[i + 1]]``.
+    """
+
+    indptr: npt.NDArray[np.int64]
+    hashes: npt.NDArray[np.uint64]
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def row(self, i: int) -> npt.NDArray[np.uint64]:
+        return self.hashes[self.indptr[i] : self.indptr[i + 1]]
+
+    def sizes(self) -> npt.NDArray[np.int64]:
+        return np.diff(self.indptr)
+
+
+CandidateSource = Literal["lsh", "rare", "lsh+rare"]
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A verified document pair: every number is exact, computed from the two shingle sets.
+
+    ``containment_a`` is the share of a's shingles found in b. ``score`` is the
+    lineage similarity: the larger containment, i.e. the share of the smaller
+    set that the other document holds.
+    """
+
+    a: str
+    b: str
+    jaccard: float
+    containment_a: float
+    containment_b: float
+    shared_shingles: int
+    found_by: CandidateSource
+
+    @property
+    def score(self) -> float:
+        return max(self.containment_a, self.containment_b)
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEdge:
+    parent: str
+    child: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """Documents joined by verified pairs whose score reaches the family threshold."""
+
+    id: str
+    members: tuple[str, ...]
+    root: str
+    edges: tuple[TreeEdge, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """What the report says about one input record."""
+
+    id: str
+    source: str
+    status: Literal["ok", "skipped"]
+    reason: str | None
+    chars: int | None
+    shingles: int | None
+    encoding: str | None
+    family: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Dendrogram:
+    """Average-linkage clustering of documents, ready to draw (scipy linkage matrix)."""
+
+    labels: tuple[str, ...]
+    linkage: npt.NDArray[np.float64]
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything ``analyze`` found; :func:`lineage.write_report` turns it into files."""
+
+    config: AnalyzeConfig
+    documents: tuple[DocumentRecord, ...]
+    pairs: tuple[Pair, ...]
+    families: tuple[Family, ...]
+    newick: str
+    dendrogram: Dendrogram | None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, directory: str | Path) -> list[Path]:
+        """Write the report files into ``directory``; return their paths."""
+        from lineage.report import write_report
+
+        return write_report(self, directory)

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+import lineage
+from lineage.cli import main
+
+
+@pytest.fixture
+def run(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args: str):
+        return CliRunner().invoke(main, [str(arg) for arg in args])
+
+    return invoke
+
+
+def test_analyze_prints_a_concise_summary_and_writes_every_file(run, planted, tmp_path):
+    result = run("analyze", planted, "-o", "out")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Analysed 13 documents, skipped 0; word:3 shingles.\n"
+        "7 verified pairs (candidates: 4 from LSH, 7 from rare shingles); 2 families with score >= 0.1, "
+        "7 documents in none.\n"
+        "Closest pairs (score = share of the smaller document found in the other):\n"
+        "  b_light.txt    b_template.txt  score 0.728  Jaccard 0.566  shared 150\n"
+        "  a_light.txt    a_template.txt  score 0.718  Jaccard 0.558  shared 148\n"
+        "  a_light.txt    a_light_2.txt  score 0.649  Jaccard 0.478  shared 133\n"
+        "  a_light_2.txt  a_template.txt  score 0.434  Jaccard 0.276  shared 89\n"
+        "  a_heavy.txt    a_template.txt  score 0.237  Jaccard 0.127  shared 49\n"
+        "Family F1: 4 documents, root a_light.txt\n"
+        "Family F2: 2 documents, root b_light.txt\n"
+        "Report: out/ (report.json, report.md, pairs.csv, lineage.nwk, dendrogram.png, dendrogram.svg)\n"
+    )
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(lineage.report.REPORT_FILES)
+
+
+def test_quiet_prints_nothing(run, planted):
+    result = run("analyze", planted, "-o", "out", "--quiet")
+    assert (result.exit_code, result.output) == (0, "")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["analyze", "missing", "-o", "out"], "Error: missing: no such file or directory; check the path\n"),
+        (["analyze", "{planted}", "-o", "out", "--shingle", "word"],
+         "Error: shingle spec 'word' is not KIND:N; pass e.g. --shingle word:3 or --shingle char:5\n"),
+        (["analyze", "{planted}", "-o", "out", "--num-perm", "8", "--threshold", "0.2"],
+         "Error: num_perm=8 cannot reach LSH recall 0.99 at threshold 0.2 (needs at least 21 permutations); "
+         "pass --num-perm 21 or a higher --threshold\n"),
+        (["analyze", "{planted}", "{planted}", "-o", "out"],
+         "Error: duplicate document id 'a_heavy.txt' ({planted}/a_heavy.txt and {planted}/a_heavy.txt) and 12 more; "
+         "give every document a unique id (pass each directory once, or fix the JSONL ids)\n"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(run, planted, args, message):
+    result = run(*[arg.format(planted=planted.as_posix()) for arg in args])
+    assert result.exit_code == 2
+    assert result.stderr == message.format(planted=planted.as_posix())
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["analyze", "x"], "Missing option '-o'"),
+        (["analyze", "-o", "out"], "Missing argument 'INPUTS...'"),
+        (["analyze", "x", "-o", "out", "--threshold", "0"], "Invalid value for '--threshold'"),
+        (["analyze", "x", "-o", "out", "--max-df", "1.5"], "Invalid value for '--max-df'"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+    ],
+)
+def test_usage_errors_exit_2(run, args, fragment):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert fragment in result.stderr
+
+
+def test_output_path_that_is_a_file_is_a_usage_error(run, planted, tmp_path):
+    (tmp_path / "taken").write_text("x", encoding="utf-8")
+    result = run("analyze", planted, "-o", "taken")
+    assert result.exit_code == 2
+    assert "is a file" in result.stderr
+
+
+def test_version_and_module_entry_point():
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.stdout == f"lineage, version {lineage.__version__}\n"
+    completed = subprocess.run([sys.executable, "-m", "lineage", "--help"], capture_output=True, text=True, check=True)
+    assert "analyze" in completed.stdout

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lineage.corpus import decode_bytes, read_corpus
+from lineage.errors import InputError
+from lineage.types import Document, SkippedInput
+
+SEED_LIKE = "The glow from Shanghai's Zhangjiang park never sleeps. 上海龙凤419 Semiconductor firms ¥70 billion — “quoted”."
+
+
+def by_id(records):
+    return {record.id: record for record in records}
+
+
+def test_directory_ids_are_relative_paths_and_unsupported_files_are_reported(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text("alpha beta gamma delta", encoding="utf-8")
+    (tmp_path / "sub" / "b.md").write_text("# beta\n\ngamma delta", encoding="utf-8")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (tmp_path / ".hidden.txt").write_text("not part of the corpus", encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.txt").write_text("not part of the corpus", encoding="utf-8")
+    records = by_id(read_corpus([tmp_path]))
+    assert sorted(records) == ["a.txt", "image.png", "sub/b.md"]
+    assert isinstance(records["a.txt"], Document)
+    assert records["sub/b.md"].source == (tmp_path / "sub" / "b.md").as_posix()
+    assert records["image.png"].reason.startswith("unsupported file type .png")
+
+
+def test_a_named_file_is_identified_by_the_path_as_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.txt").write_text("one two three", encoding="utf-8")
+    [record] = read_corpus(["x.txt"])
+    assert record.id == "x.txt"
+
+
+def test_jsonl_records_keep_id_date_url_and_report_bad_lines(tmp_path):
+    path = tmp_path / "pages.jsonl"
+    lines = [
+        json.dumps({"id": 7, "text": "seven words of text are here now", "date": "2025-05-24", "url": "http://x"}),
+        "",
+        "{not json",
+        json.dumps({"id": "no-text"}),
+        json.dumps(["a", "list"]),
+        json.dumps({"text": "an id is made from the line"}),
+        json.dumps({"id": "blank", "text": "   "}),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records = read_corpus([path])
+    ok = [r for r in records if isinstance(r, Document)]
+    skipped = {r.source.rsplit(":", 1)[1]: r.reason for r in records if isinstance(r, SkippedInput)}
+    assert [(d.id, d.date, d.url) for d in ok] == [("7", "2025-05-24", "http://x"), (f"{path.as_posix()}:6", None, None)]
+    assert skipped["3"].startswith("invalid JSON")
+    assert skipped["4"] == 'no "text" string in the JSONL record'
+    assert skipped["5"].startswith("JSONL line is not an object")
+    assert skipped["7"] == "empty"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-32", "gb18030", "cp1252"])
+def test_text_in_common_encodings_decodes_exactly(encoding):
+    text = SEED_LIKE if encoding != "cp1252" else "It’s a “quoted” café — naïve résumé, priced at €70."
+    decoded, used = decode_bytes(text.encode(encoding))
+    assert decoded == text
+    assert used == encoding
+
+
+def test_mostly_english_page_with_chinese_keywords_in_gb18030(shanghai):
+    for path in sorted(shanghai.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert decode_bytes(text.encode("gb18030")) == (text, "gb18030")
+
+
+def test_crlf_and_lf_decode_alike():
+    assert decode_bytes(b"one\r\ntwo\rthree\n")[0] == "one\ntwo\nthree\n"
+
+
+def test_empty_and_binary_files_are_skipped_with_reasons(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_text(" \n\t\n", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    reasons = {r.id: r.reason for r in read_corpus([tmp_path])}
+    assert reasons == {"binary.txt": "binary file, not text", "blank.txt": "empty", "empty.txt": "empty"}
+
+
+def test_missing_path_names_the_path(tmp_path):
+    with pytest.raises(InputError, match=r"nope: no such file or directory"):
+        read_corpus([tmp_path / "nope"])
+
+
+def test_an_empty_directory_is_an_error(tmp_path):
+    with pytest.raises(InputError, match="no documents found"):
+        read_corpus([tmp_path])
+
+
+def test_duplicate_ids_are_an_error_naming_them(tmp_path):
+    (tmp_path / "a.txt").write_text("one two three", encoding="utf-8")
+    with pytest.raises(InputError, match=r"duplicate document id 'a.txt' \(.*a.txt and .*a.txt\)"):
+        read_corpus([tmp_path, tmp_path])

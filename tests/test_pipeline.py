@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+
+import pytest
+
+import lineage
+from conftest import ROOT
+
+FAMILY_A = ("a_heavy.txt", "a_light.txt", "a_light_2.txt", "a_template.txt")
+FAMILY_B = ("b_light.txt", "b_template.txt")
+# The planted parent of each rewrite (tests/data/planted_truth.md), as undirected edges.
+TRUE_EDGES = {
+    frozenset(("a_template.txt", "a_light.txt")),
+    frozenset(("a_light.txt", "a_light_2.txt")),
+    frozenset(("a_template.txt", "a_heavy.txt")),
+    frozenset(("b_template.txt", "b_light.txt")),
+}
+
+
+def test_planted_lineage_is_recovered_whole(planted):
+    report = lineage.analyze([planted])
+    assert [family.members for family in report.families] == [FAMILY_A, FAMILY_B]
+    assert {doc.id: doc.family for doc in report.documents if doc.family} == {
+        **{member: "F1" for member in FAMILY_A}, **{member: "F2" for member in FAMILY_B}}
+    # Every reported pair lies inside a family: boilerplate and the hard negative pair with nothing.
+    expected_pairs = {frozenset(p) for family in (FAMILY_A, FAMILY_B) for p in itertools.combinations(family, 2)}
+    assert {frozenset((p.a, p.b)) for p in report.pairs} == expected_pairs
+    tree_edges = {frozenset((e.parent, e.child)) for family in report.families for e in family.edges}
+    assert tree_edges == TRUE_EDGES
+    assert report.stats["boilerplate_shingles"] > 0
+
+
+def test_without_the_boilerplate_filter_the_site_trap_links_unrelated_pages(planted):
+    report = lineage.analyze([planted], max_df=1.0)
+    family_of = {doc.id: doc.family for doc in report.documents}
+    assert family_of["news_harbour.txt"] is not None
+    assert family_of["news_harbour.txt"] == family_of["news_museum.txt"] == family_of["b_template.txt"]
+
+
+def test_demo_corpus_every_document_has_a_verified_pair(shanghai):
+    report = lineage.analyze([shanghai])
+    ids = [doc.id for doc in report.documents]
+    assert ids == sorted(path.name for path in shanghai.glob("*.txt"))
+    assert all(doc.status == "ok" for doc in report.documents)
+    paired = {p.a for p in report.pairs} | {p.b for p in report.pairs}
+    assert paired == set(ids)
+    # Paraphrase-level rewrites: far below any near-duplicate threshold, found by the rare-shingle index.
+    assert all(p.jaccard < 0.05 and p.found_by == "rare" for p in report.pairs)
+    closest = report.pairs[0]
+    assert {closest.a[:3], closest.b[:3]} == {"003", "004"}
+    assert report.dendrogram is not None and len(report.dendrogram.labels) == 5
+
+
+def test_same_input_and_seed_give_a_byte_identical_report(planted, tmp_path):
+    first = lineage.analyze([planted], seed=7).write(tmp_path / "one")
+    second = lineage.analyze([planted], seed=7).write(tmp_path / "two")
+    for one, two in zip(first, second):
+        assert one.read_bytes() == two.read_bytes(), one.name
+
+
+def test_committed_demo_report_is_what_the_readme_command_makes(monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT)
+    lineage.analyze(["corpus/shanghai"]).write(tmp_path)
+    for name in ("report.json", "report.md", "pairs.csv", "lineage.nwk"):
+        committed = (ROOT / "reports" / "shanghai" / name).read_text(encoding="utf-8")
+        assert (tmp_path / name).read_text(encoding="utf-8") == committed, f"regenerate reports/shanghai ({name})"
+
+
+def test_short_and_skipped_documents_are_accounted_for(tmp_path):
+    (tmp_path / "short.txt").write_text("hello world", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "doc.txt").write_text("one two three four five", encoding="utf-8")
+    report = lineage.analyze([tmp_path])
+    records = {doc.id: doc for doc in report.documents}
+    assert records["short.txt"].status == "skipped"
+    assert records["short.txt"].reason == "too short: 2 tokens, word:3 shingles need at least 3"
+    assert records["empty.txt"].reason == "empty"
+    assert records["doc.txt"].status == "ok" and records["doc.txt"].shingles == 3
+    assert report.stats["skipped_by_reason"] == {"empty": 1, "too short": 1}
+
+
+def test_report_json_has_the_documented_keys(planted, tmp_path):
+    lineage.analyze([planted]).write(tmp_path)
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert {"version", "parameters", "documents", "pairs", "families", "tree"} <= set(data)
+    assert {"id", "source", "status", "reason", "chars", "shingles", "family"} <= set(data["documents"][0])
+    assert {"a", "b", "jaccard", "containment_a", "containment_b", "shared_shingles"} <= set(data["pairs"][0])
+    assert {"id", "members"} <= set(data["families"][0])
+    assert {"parent", "child", "score"} <= set(data["tree"]["edges"][0])
+    assert data["tree"]["newick"].endswith(";")
+    with (tmp_path / "pairs.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["a"], r["b"]) for r in rows] == [(p["a"], p["b"]) for p in data["pairs"]]
+
+
+def test_jsonl_and_directories_mix(planted, tmp_path):
+    lines = [json.dumps({"id": path.name, "text": path.read_text(encoding="utf-8")})
+             for path in sorted(planted.glob("a_*.txt"))]
+    (tmp_path / "family_a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = lineage.analyze([tmp_path / "family_a.jsonl"])
+    assert [family.members for family in report.families] == [FAMILY_A]
+
+
+def test_clough_families_reach_the_target_adjusted_rand_index(clough):
+    metrics = pytest.importorskip("sklearn.metrics")
+    with (clough / "labels.csv").open(encoding="utf-8") as handle:
+        labels = {row["file"]: row for row in csv.DictReader(handle)}
+    report = lineage.analyze([clough / "texts"])
+    family_of = {doc.id: doc.family or doc.id for doc in report.documents}
+    names = sorted(labels)
+    truth = [name if labels[name]["category"] == "non" else labels[name]["task"] for name in names]
+    assert metrics.adjusted_rand_score(truth, [family_of[name] for name in names]) >= 0.9
