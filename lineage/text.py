@@ -31,15 +31,16 @@ _SEPARATOR = "\x00"  # never inside a token, and stable under NFKC and case fold
 
 
 def normalize(text: str) -> str:
-    """NFKC with case folding and one apostrophe; ``normalize(normalize(s)) == normalize(s)``.
+    """Case-folded NFKC with one apostrophe; idempotent, and the result is in NFKC.
 
-    Case folding can undo NFKC (and NFKC can expose new case pairs), so the two
-    are applied until the text stops changing; real text needs one round.
+    Case folding can decompose what NFKC composes (U+1FE2) and NFKC can expose
+    new capitals (U+3392 becomes "MHz"), so the two alternate, NFKC last,
+    until the text stops changing; real text needs one round.
     """
     previous = None
     while text != previous:
         previous = text
-        text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHE_TABLE)
+        text = unicodedata.normalize("NFKC", text.casefold().translate(_APOSTROPHE_TABLE))
     return text
 
 
