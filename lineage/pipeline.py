@@ -126,7 +126,7 @@ def analyze(
 
     ids = [doc.id for doc in documents]
     strong = kept & (similarities.score >= config.cluster.family_threshold)
-    families = _families(ids, similarities, strong)
+    families = _families(ids, similarities, strong, matrix, config.cluster)
     family_of = {member: family.id for family in families for member in family.members}
     in_family = set(family_of)
     singletons = [doc_id for doc_id in ids if doc_id not in in_family]
@@ -203,26 +203,43 @@ def _merge_candidates(
     return pairs.astype(np.int64), found_by
 
 
-def _families(ids: list[str], similarities: Similarities, strong: npt.NDArray[np.bool_]) -> list[Family]:
+def _families(
+    ids: list[str],
+    similarities: Similarities,
+    strong: npt.NDArray[np.bool_],
+    matrix: sparse.csr_array,
+    config: ClusterConfig,
+) -> list[Family]:
     groups = family_labels(len(ids), similarities.a, similarities.b, strong)
-    score = similarities.score
     label = np.full(len(ids), -1, dtype=np.int64)
     for number, members in enumerate(groups):
         label[members] = number
-    same = (label[similarities.a] == label[similarities.b]) & (label[similarities.a] >= 0)
+    # Pairs inside each family, found by one sort rather than one scan per family.
+    pair_label = np.where(label[similarities.a] == label[similarities.b], label[similarities.a], -1)
+    order = np.argsort(pair_label, kind="stable")
+    bounds = np.searchsorted(pair_label[order], np.arange(len(groups) + 1), side="left")
     families = []
     for number, members in enumerate(groups):
-        inside = same & (label[similarities.a] == number)
-        root, edges = spanning_tree(members, similarities.a[inside], similarities.b[inside], score[inside], ids)
+        inside = order[bounds[number] : bounds[number + 1]]
+        root, edges = spanning_tree(
+            members, similarities.a[inside], similarities.b[inside], similarities.score[inside], ids
+        )
         families.append(
             Family(
                 id=f"F{number + 1}",
                 members=tuple(ids[member] for member in members),
                 root=ids[root],
                 edges=tuple(TreeEdge(ids[parent], ids[child], round(s, 6)) for parent, child, s in edges),
+                linkage=_linkage(matrix, members, config),
             )
         )
     return families
+
+
+def _linkage(matrix: sparse.csr_array, members: list[int], config: ClusterConfig) -> npt.NDArray[np.float64] | None:
+    if len(members) > config.dendrogram_max_docs:
+        return None  # the dense matrix of all member pairs grows with the square of the family
+    return average_linkage(all_pair_scores(sparse.csr_array(matrix[members])))
 
 
 def _pairs(
@@ -268,8 +285,7 @@ def _dendrogram(
     labels = tuple(ids[k] for k in chosen)
     if len(chosen) < 2:
         return Dendrogram(labels, np.zeros((0, 4)), title)
-    scores = all_pair_scores(sparse.csr_array(matrix[chosen]))
-    return Dendrogram(labels, average_linkage(scores), title)
+    return Dendrogram(labels, average_linkage(all_pair_scores(sparse.csr_array(matrix[chosen]))), title)
 
 
 def _document_records(

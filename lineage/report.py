@@ -86,7 +86,13 @@ def report_dict(report: Report) -> dict[str, Any]:
             for pair in report.pairs
         ],
         "families": [
-            {"id": family.id, "size": len(family.members), "root": family.root, "members": list(family.members)}
+            {
+                "id": family.id,
+                "size": len(family.members),
+                "root": family.root,
+                "members": list(family.members),
+                "linkage": _linkage_rows(family.linkage),
+            }
             for family in report.families
         ],
         "tree": {
@@ -197,6 +203,13 @@ def _pairs_csv(report: Report) -> str:
              _shared_family(family_of, p.a, p.b) or ""]
         )
     return buffer.getvalue()
+
+
+def _linkage_rows(linkage) -> list[list[float | int]] | None:
+    """scipy's linkage matrix as JSON: [left, right, distance, size] per merge."""
+    if linkage is None:
+        return None
+    return [[int(left), int(right), round(float(distance), 6), int(size)] for left, right, distance, size in linkage]
 
 
 def _shared_family(family_of: dict[str, str], a: str, b: str) -> str | None:

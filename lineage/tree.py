@@ -43,10 +43,12 @@ def spanning_tree(
     # A minimum spanning tree of (2 - score) is a maximum spanning tree of score; 2 keeps weights > 0.
     graph = sparse.coo_array((2.0 - weights, (rows, cols)), shape=(size, size)).tocsr()
     tree = sparse.coo_array(minimum_spanning_tree(graph))
+    exact = {(min(x, y), max(x, y)): float(w) for x, y, w in zip(rows.tolist(), cols.tolist(), weights.tolist())}
     neighbours: dict[int, list[tuple[int, float]]] = {k: [] for k in range(size)}
-    for x, y, weight in zip(tree.row, tree.col, tree.data):
-        neighbours[int(x)].append((int(y), 2.0 - float(weight)))
-        neighbours[int(y)].append((int(x), 2.0 - float(weight)))
+    for x, y in zip(tree.row.tolist(), tree.col.tolist()):
+        edge_score = exact[(min(x, y), max(x, y))]
+        neighbours[x].append((y, edge_score))
+        neighbours[y].append((x, edge_score))
     edges: list[tuple[int, int, float]] = []
     seen = {root}
     frontier = [root]
@@ -65,7 +67,10 @@ def spanning_tree(
 def newick(families: Sequence[Family], singletons: Sequence[str]) -> str:
     """One Newick tree of the corpus: family trees and lone documents under an unnamed root.
 
-    Branch lengths are ``1 - score`` of the edge into each document.
+    Every document is a leaf, so that tools never mistake a document name for
+    a support value (Bio.Phylo reads numeric internal labels as supports). A
+    parent is an unnamed node holding the parent itself at distance 0 and the
+    subtrees of its children at distance ``1 - score``.
     """
     subtrees = [_family_newick(family) for family in families]
     subtrees += [_label(doc) for doc in singletons]
@@ -82,9 +87,11 @@ def _family_newick(family: Family) -> str:
         children.setdefault(edge.parent, []).append(edge)
 
     def render(node: str) -> str:
-        parts = [f"{render(edge.child)}:{_length(edge.score)}" for edge in children.get(node, [])]
-        inner = "(" + ",".join(parts) + ")" if parts else ""
-        return inner + _label(node)
+        edges = children.get(node, [])
+        if not edges:
+            return _label(node)
+        parts = [f"{_label(node)}:0"] + [f"{render(edge.child)}:{_length(edge.score)}" for edge in edges]
+        return "(" + ",".join(parts) + ")"
 
     return render(family.root)
 

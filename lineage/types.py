@@ -102,12 +102,17 @@ class TreeEdge:
 
 @dataclass(frozen=True, slots=True)
 class Family:
-    """Documents joined by verified pairs whose score reaches the family threshold."""
+    """Documents joined by verified pairs whose score reaches the family threshold.
+
+    ``linkage`` is the family's average-linkage clustering on ``1 - score`` as
+    a scipy linkage matrix over ``members`` (None above the size limit).
+    """
 
     id: str
     members: tuple[str, ...]
     root: str
     edges: tuple[TreeEdge, ...]
+    linkage: npt.NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,10 @@ def verify_pairs(matrix: sparse.csr_array, pairs: npt.NDArray[np.int64]) -> Simi
 
 def all_pair_scores(matrix: sparse.csr_array) -> npt.NDArray[np.float64]:
     """Dense matrix of exact lineage scores between all documents (for small corpora)."""
+    # Keep only the columns these rows use: the transpose costs time in the number of columns,
+    # and a family's rows touch a few thousand of the corpus's millions of shingles.
+    used, compact = np.unique(matrix.indices, return_inverse=True)
+    matrix = sparse.csr_array((matrix.data, compact.ravel(), matrix.indptr), shape=(matrix.shape[0], len(used)))
     shared = (matrix @ matrix.T).toarray().astype(np.float64)
     sizes = np.diff(matrix.indptr).astype(np.float64)
     smaller = np.minimum(sizes[:, None], sizes[None, :])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 
@@ -113,3 +114,23 @@ def test_clough_families_reach_the_target_adjusted_rand_index(clough):
     names = sorted(labels)
     truth = [name if labels[name]["category"] == "non" else labels[name]["task"] for name in names]
     assert metrics.adjusted_rand_score(truth, [family_of[name] for name in names]) >= 0.9
+
+
+def test_newick_is_read_by_bio_phylo_with_every_document_a_leaf(planted):
+    phylo = pytest.importorskip("Bio.Phylo")
+    report = lineage.analyze([planted])
+    tree = phylo.read(io.StringIO(report.newick), "newick")
+    assert sorted(leaf.name for leaf in tree.get_terminals()) == sorted(doc.id for doc in report.documents)
+    assert all(clade.name is None and clade.confidence is None for clade in tree.get_nonterminals())
+    for family in report.families:
+        for edge in family.edges:
+            assert tree.distance(edge.parent, edge.child) == pytest.approx(1.0 - edge.score, abs=1e-6)
+
+
+def test_newick_quotes_ids_that_need_it():
+    from lineage.tree import newick
+    from lineage.types import Family, TreeEdge
+
+    family = Family("F1", ("a (1).txt", "it's", "17"), "17",
+                    (TreeEdge("17", "a (1).txt", 0.5), TreeEdge("17", "it's", 0.25)))
+    assert newick([family], ["x,y"]) == "((17:0,'a (1).txt':0.5,'it''s':0.75),'x,y');"

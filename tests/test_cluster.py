@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.cluster.hierarchy import fcluster
+
+from lineage.boilerplate import boilerplate_columns
+from lineage.cluster import average_linkage, family_labels
+from lineage.config import BoilerplateConfig
+from lineage.tree import spanning_tree
+
+
+def test_families_are_connected_components_of_strong_pairs_largest_first():
+    a = np.array([0, 1, 3, 5, 2])
+    b = np.array([1, 2, 4, 6, 6])
+    strong = np.array([True, True, True, True, False])
+    assert family_labels(7, a, b, strong) == [[0, 1, 2], [3, 4], [5, 6]]
+
+
+def test_average_linkage_merges_the_closest_documents_first():
+    scores = np.array([[1.0, 0.9, 0.1, 0.0], [0.9, 1.0, 0.2, 0.0], [0.1, 0.2, 1.0, 0.6], [0.0, 0.0, 0.6, 1.0]])
+    tree = average_linkage(scores)
+    assert tree[0][:3].tolist() == pytest.approx([0.0, 1.0, 0.1])
+    assert tree[1][:3].tolist() == pytest.approx([2.0, 3.0, 0.4])
+    assert list(fcluster(tree, t=0.5, criterion="distance")) == [1, 1, 2, 2]
+
+
+def test_boilerplate_needs_a_large_share_and_enough_documents():
+    frequency = np.array([1, 5, 6, 10])
+    config = BoilerplateConfig(max_df=0.5, min_docs=10)
+    assert boilerplate_columns(frequency, 10, config).tolist() == [False, False, True, True]
+    assert not boilerplate_columns(frequency, 9, config).any()  # too few documents to tell
+    assert not boilerplate_columns(frequency, 10, BoilerplateConfig(max_df=1.0)).any()
+
+
+def test_spanning_tree_keeps_the_strongest_edges_and_roots_at_the_most_central():
+    ids = ["t", "x", "c1", "c2", "c3"]
+    members = [0, 2, 3, 4]  # "x" is not in this family
+    a = np.array([0, 0, 0, 2, 3])
+    b = np.array([2, 3, 4, 3, 4])
+    score = np.array([0.8, 0.7, 0.6, 0.5, 0.65])
+    root, edges = spanning_tree(members, a, b, score, ids)
+    assert root == 0
+    assert edges == [(0, 2, 0.8), (0, 3, 0.7), (3, 4, 0.65)]
