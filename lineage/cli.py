@@ -30,10 +30,8 @@ class _Lineage(click.Group):
 
 @click.group(cls=_Lineage, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lineage")
-@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
-def main(verbose: bool) -> None:
+def main() -> None:
     """Find near-duplicate documents and reconstruct how content farms rewrite them."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(name)s: %(message)s")
 
 
 @main.command()
@@ -58,15 +56,17 @@ def main(verbose: bool) -> None:
 @click.option("--family-threshold", default=0.1, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Pairs with score at least this join documents into families.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
 def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int, seed: int, threshold: float,
             recall: float, max_df: float, rare_max_df: int, min_shared: int, family_threshold: float,
-            quiet: bool) -> None:
+            quiet: bool, verbose: bool) -> None:
     """Analyse INPUTS (files, directories, JSONL) and write a report to --output.
 
     \b
     Example:
       lineage analyze corpus/shanghai -o reports/shanghai
     """
+    _configure_logging(verbose)
     with _ProgressBars(enabled=not quiet and sys.stderr.isatty()) as progress:
         report = run_analysis(
             inputs, shingle=shingle, num_perm=num_perm, seed=seed, threshold=threshold, recall=recall,
@@ -76,6 +76,19 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
     report.write(output)
     if not quiet:
         click.echo(_summary(report, output))
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Our stages' log lines on stderr with --verbose; other libraries' loggers are left alone."""
+    logger = logging.getLogger("lineage")
+    for handler in [h for h in logger.handlers if getattr(h, "lineage_cli", False)]:
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    handler.lineage_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logger.propagate = False
 
 
 def _summary(report: Report, output: Path) -> str:

@@ -88,7 +88,9 @@ def analyze(
     report_progress = progress or _no_progress
 
     records = read_corpus(paths)
+    log.info("read %d input records", len(records))
     documents, shingle_rows, skipped = _shingle_documents(records, config.shingle, report_progress)
+    log.info("shingled %d documents (%s), %d skipped", len(documents), config.shingle, len(skipped))
     stats: dict[str, Any] = {"inputs": len(records)}
 
     shingle_sets = stack(shingle_rows)
@@ -117,6 +119,8 @@ def analyze(
     stats["lsh"] = {"bands": bands, "rows": rows, "candidates": int(len(lsh_pairs))}
     stats["rare_candidates"] = int(len(rare_pairs))
     stats["candidates"] = int(len(candidates))
+    log.info("candidates: %d from LSH (%d bands x %d rows), %d from rare shingles, %d in all",
+             len(lsh_pairs), bands, rows, len(rare_pairs), len(candidates))
 
     report_progress("verification", 0, len(candidates))
     similarities = verify_pairs(matrix, candidates)
@@ -132,6 +136,7 @@ def analyze(
     singletons = [doc_id for doc_id in ids if doc_id not in in_family]
 
     pairs = _pairs(ids, similarities, found_by, kept)
+    log.info("%d pairs verified and kept; %d families", len(pairs), len(families))
     dendrogram = _dendrogram(ids, matrix, families, config.cluster)
     document_records = _document_records(records, documents, matrix, skipped, family_of)
     stats.update(_summary(document_records, pairs, families, singletons))

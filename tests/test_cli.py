@@ -95,3 +95,12 @@ def test_version_and_module_entry_point():
     assert result.stdout == f"lineage, version {lineage.__version__}\n"
     completed = subprocess.run([sys.executable, "-m", "lineage", "--help"], capture_output=True, text=True, check=True)
     assert "analyze" in completed.stdout
+
+
+def test_verbose_logs_each_stage_of_ours_only(run, planted):
+    result = run("analyze", planted, "-o", "out", "-q", "-v")
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert lines[0] == "lineage.pipeline: read 13 input records"
+    assert any(line.startswith("lineage.pipeline: candidates: 4 from LSH (35 bands x 3 rows)") for line in lines)
+    assert all(line.startswith("lineage.") for line in lines)
