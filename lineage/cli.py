@@ -11,21 +11,36 @@ import click
 from lineage import __version__
 from lineage.errors import LineageError
 from lineage.pipeline import analyze as run_analysis
-from lineage.report import REPORT_FILES
+from lineage.report import REPORT_FILES, prepare_output_directory
 from lineage.types import Report
 
 _TOP_PAIRS_SHOWN = 5
 
 
 class _Lineage(click.Group):
-    """Turns every LineageError into one ``Error: ...`` line and its exit code."""
+    """Prints every error as one ``Error: ...`` line with its exit code, never a traceback.
 
-    def invoke(self, ctx: click.Context):
+    LineageError carries its own exit code; click's usage errors (a missing
+    argument, an out-of-range option) exit with 2 like everywhere else.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
-            return super().invoke(ctx)
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            command = error.ctx.command_path if error.ctx else "lineage"
+            click.echo(f"Error: {error.format_message()} (see '{command} --help')", err=True)
+            sys.exit(2)
+        except click.ClickException as error:
+            click.echo(f"Error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
         except LineageError as error:
             click.echo(f"Error: {error}", err=True)
-            ctx.exit(error.exit_code)
+            sys.exit(error.exit_code)
+        sys.exit(result if isinstance(result, int) else 0)
 
 
 @click.group(cls=_Lineage, context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,11 +70,13 @@ def main() -> None:
               help="Pairs must share at least this many shingles to be candidates and to be reported.")
 @click.option("--family-threshold", default=0.1, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Pairs with score at least this join documents into families.")
+@click.option("--neighbours", default=5, show_default=True, type=click.IntRange(0),
+              help="Report each document's N closest pairs, besides every pair at the family threshold.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
 def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int, seed: int, threshold: float,
             recall: float, max_df: float, rare_max_df: int, min_shared: int, family_threshold: float,
-            quiet: bool, verbose: bool) -> None:
+            neighbours: int, quiet: bool, verbose: bool) -> None:
     """Analyse INPUTS (files, directories, JSONL) and write a report to --output.
 
     \b
@@ -67,11 +84,12 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
       lineage analyze corpus/shanghai -o reports/shanghai
     """
     _configure_logging(verbose)
+    prepare_output_directory(output)
     with _ProgressBars(enabled=not quiet and sys.stderr.isatty()) as progress:
         report = run_analysis(
             inputs, shingle=shingle, num_perm=num_perm, seed=seed, threshold=threshold, recall=recall,
             max_df=max_df, rare_max_df=rare_max_df, min_shared=min_shared, family_threshold=family_threshold,
-            progress=progress,
+            neighbours=neighbours, progress=progress,
         )
     report.write(output)
     if not quiet:
@@ -93,28 +111,41 @@ def _configure_logging(verbose: bool) -> None:
 
 def _summary(report: Report, output: Path) -> str:
     stats = report.stats
+    candidates = stats["candidates"]
     skipped = ""
     if stats["skipped"]:
         reasons = ", ".join(f"{count} {reason}" for reason, count in stats["skipped_by_reason"].items())
         skipped = f" ({reasons})"
     lines = [
-        f"Analysed {stats['documents']} documents, skipped {stats['skipped']}{skipped}; "
+        f"Analysed {_count(stats['documents'], 'document')}, skipped {stats['skipped']}{skipped}; "
         f"{report.config.shingle} shingles.",
-        f"{stats['pairs']} verified pairs (candidates: {stats['lsh']['candidates']} from LSH, "
-        f"{stats['rare_candidates']} from rare shingles); {stats['families']} families with score >= "
-        f"{report.config.cluster.family_threshold:g}, {stats['singletons']} documents in none.",
+        f"Verified {_count(candidates['total'], 'candidate pair')} ({candidates['lsh']} found by LSH, "
+        f"{candidates['rare']} by rare shingles, {candidates['both']} by both); reported {stats['pairs']}.",
+        f"{_count(stats['families'], 'family', 'families')} with score >= "
+        f"{report.config.cluster.family_threshold:g}; {stats['singletons']} in none.",
     ]
-    if report.pairs:
+    if stats["documents"] == 0:
+        lines.append("Nothing to analyse: every input was skipped (reasons in report.md).")
+    shown = report.pairs[:_TOP_PAIRS_SHOWN]
+    if shown:
         lines.append("Closest pairs (score = share of the smaller document found in the other):")
-        width = max(len(p.a) for p in report.pairs[:_TOP_PAIRS_SHOWN])
+        width_a = max(len(p.a) for p in shown)
+        width_b = max(len(p.b) for p in shown)
         lines += [
-            f"  {p.a:<{width}}  {p.b}  score {p.score:.3f}  Jaccard {p.jaccard:.3f}  shared {p.shared_shingles}"
-            for p in report.pairs[:_TOP_PAIRS_SHOWN]
+            f"  {p.a:<{width_a}}  {p.b:<{width_b}}  score {p.score:.3f}  Jaccard {p.jaccard:.3f}  "
+            f"shared {p.shared_shingles}"
+            for p in shown
         ]
     for family in report.families[:_TOP_PAIRS_SHOWN]:
         lines.append(f"Family {family.id}: {len(family.members)} documents, root {family.root}")
+    if len(report.families) > _TOP_PAIRS_SHOWN:
+        lines.append(f"... and {len(report.families) - _TOP_PAIRS_SHOWN} more families in report.md")
     lines.append(f"Report: {output}/ ({', '.join(REPORT_FILES)})")
     return "\n".join(lines)
+
+
+def _count(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 class _ProgressBars:

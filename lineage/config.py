@@ -93,22 +93,30 @@ class CandidateConfig:
 
 @dataclass(frozen=True, slots=True)
 class ClusterConfig:
-    """Families join pairs whose score reaches ``family_threshold``.
+    """Families, the pairs worth reporting, and the dendrograms.
 
-    The whole-corpus dendrogram is drawn when the corpus has at most
-    ``dendrogram_max_docs`` documents; larger corpora get the largest families.
+    Families join pairs whose score reaches ``family_threshold``. Reported
+    pairs are every such pair plus each document's ``neighbours`` closest
+    verified pairs, so that weak evidence is shown without flooding a large
+    corpus's report. The dendrogram image holds at most
+    ``dendrogram_max_docs`` labelled documents; average linkage is computed
+    for families of at most ``linkage_max_docs`` members.
     """
 
     family_threshold: float = 0.1
-    dendrogram_max_docs: int = 500
+    neighbours: int = 5
+    dendrogram_max_docs: int = 200
+    linkage_max_docs: int = 2000
 
     def __post_init__(self) -> None:
         if not 0.0 < self.family_threshold <= 1.0:
             raise ConfigError(
                 f"family_threshold={self.family_threshold} is outside (0, 1]; pass e.g. --family-threshold 0.1"
             )
-        if self.dendrogram_max_docs < 2:
-            raise ConfigError(f"dendrogram_max_docs={self.dendrogram_max_docs} must be at least 2")
+        if self.neighbours < 0:
+            raise ConfigError(f"neighbours={self.neighbours} is negative; pass e.g. --neighbours 5")
+        if self.dendrogram_max_docs < 2 or self.linkage_max_docs < 2:
+            raise ConfigError("dendrogram_max_docs and linkage_max_docs must be at least 2")
 
 
 @dataclass(frozen=True, slots=True)

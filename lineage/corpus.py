@@ -45,6 +45,7 @@ _CJK_RUN = regex.compile(rf"^[{_CJK_SCRIPTS}\u3000-\u303f\uff00-\uffef]{{2,}}$")
 _PUNCTUATION_RUN = regex.compile(r"^[\p{P}\p{S}\p{Z}]{1,3}$")
 _LETTER_RUN = regex.compile(r"^(?:\p{Latin}{1,2}|\p{Greek}{2,}|\p{Cyrillic}{2,}|\p{Arabic}{2,}|\p{Hebrew}{2,}|\p{Thai}{2,})$")
 _CONTROL = regex.compile(r"[\p{Cc}--[\t\n\r\f\v]]", regex.VERSION1)
+_CONTROL_IN_ID = regex.compile(r"[\p{Cc}\u2028\u2029]")
 
 
 class _NotText(Exception):
@@ -52,12 +53,18 @@ class _NotText(Exception):
 
 
 def read_corpus(paths: Sequence[str | Path]) -> list[Document | SkippedInput]:
-    """Read every path; raise :class:`InputError` for a missing path, no input or duplicate ids."""
+    """Read every path; raise :class:`InputError` for a missing path, no input or duplicate ids.
+
+    A file reached twice (named on the command line and inside a directory
+    given too, or through a symbolic link) is read once; the second path is
+    listed as skipped.
+    """
     if not paths:
         raise InputError("no input given; pass one or more files or directories, e.g. corpus/shanghai")
+    reader = _Reader()
     records: list[Document | SkippedInput] = []
     for path in paths:
-        records.extend(_read_path(Path(path)))
+        records.extend(reader.read_path(Path(path)))
     if not records:
         shown = ", ".join(str(path) for path in paths)
         raise InputError(f"no documents found in {shown}: lineage reads .txt, .md and .jsonl files")
@@ -77,44 +84,66 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
 
 
-def _read_path(path: Path) -> Iterator[Document | SkippedInput]:
-    if path.is_dir():
-        yield from _read_directory(path)
-    elif path.is_file():
-        label = path.as_posix()
-        if path.suffix.lower() in JSONL_SUFFIXES:
-            yield from _read_jsonl(path, label)
+class _Reader:
+    """Reads paths into records, remembering files and directories already read."""
+
+    def __init__(self) -> None:
+        self._files: dict[tuple[int, int], str] = {}
+        self._directories: set[tuple[int, int]] = set()
+
+    def read_path(self, path: Path) -> Iterator[Document | SkippedInput]:
+        if path.is_dir():
+            yield from self._read_directory(path)
+        elif path.is_file():
+            yield from self._read_file(path, path.as_posix(), path.as_posix(), named=True)
+        elif path.exists():
+            raise InputError(f"{path}: not a regular file or directory; pass text files, JSONL files or directories")
         else:
-            yield _read_text_file(path, doc_id=label, source=label)
-    elif path.exists():
-        raise InputError(f"{path}: not a regular file or directory; pass text files, JSONL files or directories")
-    else:
-        raise InputError(f"{path}: no such file or directory; check the path")
+            raise InputError(f"{path}: no such file or directory; check the path")
 
+    def _read_directory(self, root: Path) -> Iterator[Document | SkippedInput]:
+        for path, loop in sorted(self._walk(root, root)):
+            relative = path.relative_to(root).as_posix()
+            if loop:
+                yield SkippedInput(relative, path.as_posix(), "link loop",
+                                   "symbolic link to a directory that is already being read")
+            else:
+                yield from self._read_file(path, relative, path.as_posix(), named=False)
 
-def _read_directory(root: Path) -> Iterator[Document | SkippedInput]:
-    for path in sorted(_walk(root)):
-        relative = path.relative_to(root).as_posix()
-        source = path.as_posix()
+    def _walk(self, root: Path, directory: Path) -> Iterator[tuple[Path, bool]]:
+        """``(path, is_loop)`` for files under ``directory``; hidden names (starting with '.') are skipped."""
+        self._directories.add(_identity(directory))
+        for entry in directory.iterdir():
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                if _identity(entry) in self._directories:
+                    yield entry, True
+                else:
+                    yield from self._walk(root, entry)
+            elif entry.is_file():
+                yield entry, False
+
+    def _read_file(self, path: Path, doc_id: str, source: str, named: bool) -> Iterator[Document | SkippedInput]:
         suffix = path.suffix.lower()
-        if suffix in TEXT_SUFFIXES:
-            yield _read_text_file(path, doc_id=relative, source=source)
+        if suffix not in TEXT_SUFFIXES | JSONL_SUFFIXES and not named:
+            # Inside a directory only known types are documents; a file named explicitly is read as text.
+            reason = f"unsupported file type {suffix or '(no extension)'}: lineage reads .txt, .md and .jsonl"
+            yield SkippedInput(doc_id, source, "unsupported file type", reason)
+            return
+        identity = _identity(path)
+        first = self._files.setdefault(identity, doc_id)
+        if first != doc_id:
+            yield SkippedInput(doc_id, source, "same file", f"same file as {first!r}, which is read already")
         elif suffix in JSONL_SUFFIXES:
             yield from _read_jsonl(path, source)
         else:
-            reason = f"unsupported file type {suffix or '(no extension)'}: lineage reads .txt, .md and .jsonl"
-            yield SkippedInput(relative, source, reason)
+            yield _read_text_file(path, doc_id, source)
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """Files under ``root``, skipping hidden files and directories (names starting with '.')."""
-    for entry in root.iterdir():
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            yield from _walk(entry)
-        elif entry.is_file():
-            yield entry
+def _identity(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_dev, status.st_ino
 
 
 def _read_text_file(path: Path, doc_id: str, source: str) -> Document | SkippedInput:
@@ -123,13 +152,13 @@ def _read_text_file(path: Path, doc_id: str, source: str) -> Document | SkippedI
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror}); check its permissions") from error
     if not data.strip():
-        return SkippedInput(doc_id, source, "empty")
+        return SkippedInput(doc_id, source, "empty", "empty")
     try:
         text, encoding = decode_bytes(data)
     except _NotText:
-        return SkippedInput(doc_id, source, "binary file, not text")
+        return SkippedInput(doc_id, source, "binary", "binary file, not text")
     if not text.strip():
-        return SkippedInput(doc_id, source, "empty", encoding=encoding, chars=len(text))
+        return SkippedInput(doc_id, source, "empty", "empty", encoding=encoding, chars=len(text))
     return Document(doc_id, source, text, encoding)
 
 
@@ -142,25 +171,27 @@ def _read_jsonl(path: Path, label: str) -> Iterator[Document | SkippedInput]:
         for line_number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
-            yield _jsonl_record(raw, f"{label}:{line_number}")
+            yield _jsonl_record(raw.rstrip(b"\r\n"), f"{label}:{line_number}")
 
 
 def _jsonl_record(raw: bytes, source: str) -> Document | SkippedInput:
     try:
         record = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        return SkippedInput(source, source, "JSONL line is not valid UTF-8")
+        return SkippedInput(source, source, "not UTF-8", "JSONL line is not valid UTF-8")
     except json.JSONDecodeError as error:
-        return SkippedInput(source, source, f"invalid JSON: {error.msg} at column {error.colno}")
+        return SkippedInput(source, source, "invalid JSON", f"invalid JSON at column {error.colno}: {error.msg}")
     if not isinstance(record, dict):
-        return SkippedInput(source, source, 'JSONL line is not an object like {"id": ..., "text": ...}')
-    raw_id = record.get("id")
-    doc_id = source if raw_id is None else str(raw_id)
+        return SkippedInput(source, source, "invalid JSONL record", 'the line is not an object like {"id": ..., "text": ...}')
+    doc_id = _record_id(record.get("id"), source)
+    if doc_id is None:
+        return SkippedInput(source, source, "invalid id",
+                            f"id {record.get('id')!r} is not a non-empty string or a number without control characters")
     text = record.get("text")
     if not isinstance(text, str):
-        return SkippedInput(doc_id, source, 'no "text" string in the JSONL record')
+        return SkippedInput(doc_id, source, "invalid JSONL record", 'no "text" string in the record')
     if not text.strip():
-        return SkippedInput(doc_id, source, "empty", encoding="utf-8", chars=len(text))
+        return SkippedInput(doc_id, source, "empty", "empty", encoding="utf-8", chars=len(text))
     return Document(
         doc_id,
         source,
@@ -169,6 +200,18 @@ def _jsonl_record(raw: bytes, source: str) -> Document | SkippedInput:
         date=_optional_str(record.get("date")),
         url=_optional_str(record.get("url")),
     )
+
+
+def _record_id(value: object, source: str) -> str | None:
+    """The record's id as a string: its ``id`` field, or ``file:line`` when it has none."""
+    if value is None:
+        return source
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    text = str(value)
+    if not text.strip() or _CONTROL_IN_ID.search(text):
+        return None
+    return text
 
 
 def _optional_str(value: object) -> str | None:

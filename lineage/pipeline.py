@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from lineage.config import (
     ShingleConfig,
 )
 from lineage.corpus import read_corpus
+from lineage.errors import ConfigError
 from lineage.shingles import incidence_matrix, shingle_hashes, stack
 from lineage.signatures import minhash_signatures
 from lineage.text import tokenize
@@ -53,36 +55,39 @@ Progress = Callable[[str, int, int], None]
 
 
 def analyze(
-    paths: Sequence[str | Path],
+    paths: str | Path | Sequence[str | Path],
     *,
-    shingle: str | ShingleConfig = "word:3",
-    num_perm: int = 128,
-    seed: int = 1,
-    threshold: float = 0.5,
-    recall: float = 0.99,
-    max_df: float = 0.5,
-    rare_max_df: int = 100,
-    min_shared: int = 3,
-    family_threshold: float = 0.1,
+    shingle: str | ShingleConfig | None = None,
+    num_perm: int | None = None,
+    seed: int | None = None,
+    threshold: float | None = None,
+    recall: float | None = None,
+    max_df: float | None = None,
+    rare_max_df: int | None = None,
+    min_shared: int | None = None,
+    family_threshold: float | None = None,
+    neighbours: int | None = None,
     config: AnalyzeConfig | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Find verified similar pairs, families and a first lineage tree in a corpus.
 
-    ``paths`` are files, directories (read recursively) and JSONL files. The
-    keyword options build an :class:`AnalyzeConfig`; pass ``config`` instead to
-    set every stage's options at once.
+    ``paths`` is a file, a directory (read recursively) or a JSONL file, or a
+    list of them. The keyword options override the defaults of
+    :class:`AnalyzeConfig`; pass ``config`` instead to set every stage's
+    options at once (not both).
     """
-    if config is None:
-        config = AnalyzeConfig(
-            shingle=shingle if isinstance(shingle, ShingleConfig) else ShingleConfig.parse(shingle),
-            boilerplate=BoilerplateConfig(max_df=max_df),
-            minhash=MinHashConfig(num_perm=num_perm, seed=seed),
-            candidates=CandidateConfig(
-                threshold=threshold, recall=recall, rare_max_df=rare_max_df, min_shared=min_shared
-            ),
-            cluster=ClusterConfig(family_threshold=family_threshold),
-        )
+    options = {
+        "shingle": shingle, "num_perm": num_perm, "seed": seed, "threshold": threshold, "recall": recall,
+        "max_df": max_df, "rare_max_df": rare_max_df, "min_shared": min_shared,
+        "family_threshold": family_threshold, "neighbours": neighbours,
+    }
+    given = {name: value for name, value in options.items() if value is not None}
+    if config is not None and given:
+        raise ConfigError(f"pass either config= or keyword options, not both (got {', '.join(sorted(given))})")
+    config = config or _config(given)
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
     # Checked before reading so that a bad option fails fast.
     bands, rows = lsh_params(config.candidates.threshold, config.minhash.num_perm, config.candidates.recall)
     report_progress = progress or _no_progress
@@ -101,7 +106,8 @@ def analyze(
     emptied = np.diff(matrix.indptr) == 0
     for index in np.flatnonzero(emptied):
         doc = documents[index]
-        skipped[doc.id] = SkippedInput(doc.id, doc.source, "only boilerplate shingles", doc.encoding, len(doc.text))
+        skipped[doc.id] = SkippedInput(doc.id, doc.source, "only boilerplate", "only boilerplate shingles",
+                                       doc.encoding, len(doc.text))
     if emptied.any():
         documents = [doc for doc, gone in zip(documents, emptied) if not gone]
         matrix = sparse.csr_array(matrix[np.flatnonzero(~emptied)])
@@ -116,9 +122,13 @@ def analyze(
     lsh_pairs = lsh_candidate_pairs(signatures, bands, rows)
     rare_pairs, _ = rare_shingle_pairs(matrix, config.candidates.rare_max_df, config.candidates.min_shared)
     candidates, found_by = _merge_candidates(lsh_pairs, rare_pairs, n_docs)
-    stats["lsh"] = {"bands": bands, "rows": rows, "candidates": int(len(lsh_pairs))}
-    stats["rare_candidates"] = int(len(rare_pairs))
-    stats["candidates"] = int(len(candidates))
+    stats["lsh"] = {"bands": bands, "rows": rows}
+    stats["candidates"] = {
+        "lsh": int(len(lsh_pairs)),
+        "rare": int(len(rare_pairs)),
+        "both": int(np.count_nonzero(found_by == "lsh+rare")),
+        "total": int(len(candidates)),
+    }
     log.info("candidates: %d from LSH (%d bands x %d rows), %d from rare shingles, %d in all",
              len(lsh_pairs), bands, rows, len(rare_pairs), len(candidates))
 
@@ -126,18 +136,20 @@ def analyze(
     similarities = verify_pairs(matrix, candidates)
     report_progress("verification", len(candidates), len(candidates))
     kept = similarities.shared >= config.candidates.min_shared
+    strong = kept & (similarities.score >= config.cluster.family_threshold)
+    reported = strong | _nearest(similarities, kept, config.cluster.neighbours)
     stats["verified"] = int(len(candidates))
+    stats["verified_sharing_min_shared"] = int(kept.sum())
 
     ids = [doc.id for doc in documents]
-    strong = kept & (similarities.score >= config.cluster.family_threshold)
     families = _families(ids, similarities, strong, matrix, config.cluster)
     family_of = {member: family.id for family in families for member in family.members}
     in_family = set(family_of)
     singletons = [doc_id for doc_id in ids if doc_id not in in_family]
 
-    pairs = _pairs(ids, similarities, found_by, kept)
-    log.info("%d pairs verified and kept; %d families", len(pairs), len(families))
-    dendrogram = _dendrogram(ids, matrix, families, config.cluster)
+    pairs = _pairs(ids, similarities, found_by, reported)
+    log.info("%d pairs reported; %d families", len(pairs), len(families))
+    dendrogram = _dendrogram(ids, matrix, families, family_of, config.cluster)
     document_records = _document_records(records, documents, matrix, skipped, family_of)
     stats.update(_summary(document_records, pairs, families, singletons))
     return Report(
@@ -148,6 +160,24 @@ def analyze(
         newick=newick(families, singletons),
         dendrogram=dendrogram,
         stats={"version": __version__, **stats},
+    )
+
+
+def _config(options: dict[str, Any]) -> AnalyzeConfig:
+    """An AnalyzeConfig with the given keyword options over each stage's defaults."""
+    shingle = options.get("shingle", ShingleConfig())
+    default = AnalyzeConfig()
+
+    def stage(current, **fields):
+        return replace(current, **{name: options[key] for name, key in fields.items() if key in options})
+
+    return AnalyzeConfig(
+        shingle=shingle if isinstance(shingle, ShingleConfig) else ShingleConfig.parse(shingle),
+        boilerplate=stage(default.boilerplate, max_df="max_df"),
+        minhash=stage(default.minhash, num_perm="num_perm", seed="seed"),
+        candidates=stage(default.candidates, threshold="threshold", recall="recall", rare_max_df="rare_max_df",
+                         min_shared="min_shared"),
+        cluster=stage(default.cluster, family_threshold="family_threshold", neighbours="neighbours"),
     )
 
 
@@ -172,7 +202,8 @@ def _shingle_documents(
                 unit = "tokens" if config.kind == "word" else "characters"
                 have = len(tokens) if config.kind == "word" else len(" ".join(tokens.norms))
                 reason = f"too short: {have} {unit}, {config} shingles need at least {config.n}"
-                skipped[record.id] = SkippedInput(record.id, record.source, reason, record.encoding, len(record.text))
+                skipped[record.id] = SkippedInput(record.id, record.source, "too short", reason, record.encoding,
+                                                  len(record.text))
             else:
                 documents.append(record)
                 rows.append(hashes)
@@ -242,9 +273,26 @@ def _families(
 
 
 def _linkage(matrix: sparse.csr_array, members: list[int], config: ClusterConfig) -> npt.NDArray[np.float64] | None:
-    if len(members) > config.dendrogram_max_docs:
+    if len(members) > config.linkage_max_docs:
         return None  # the dense matrix of all member pairs grows with the square of the family
     return average_linkage(all_pair_scores(sparse.csr_array(matrix[members])))
+
+
+def _nearest(similarities: Similarities, kept: npt.NDArray[np.bool_], neighbours: int) -> npt.NDArray[np.bool_]:
+    """Pairs among each document's ``neighbours`` highest-scoring kept pairs."""
+    chosen = np.zeros(len(kept), dtype=bool)
+    if neighbours == 0 or not kept.any():
+        return chosen
+    pair_index = np.flatnonzero(kept)
+    doc = np.concatenate([similarities.a[pair_index], similarities.b[pair_index]])
+    pair = np.concatenate([pair_index, pair_index])
+    score = similarities.score[pair]
+    order = np.lexsort((pair, -similarities.jaccard[pair], -score, doc))  # by document, best pair first
+    doc, pair = doc[order], pair[order]
+    first = np.searchsorted(doc, doc, side="left")
+    rank = np.arange(len(doc)) - first
+    chosen[pair[rank < neighbours]] = True
+    return chosen
 
 
 def _pairs(
@@ -267,11 +315,15 @@ def _pairs(
 
 
 def _dendrogram(
-    ids: list[str], matrix: sparse.csr_array, families: list[Family], config: ClusterConfig
+    ids: list[str],
+    matrix: sparse.csr_array,
+    families: list[Family],
+    family_of: dict[str, str],
+    config: ClusterConfig,
 ) -> Dendrogram | None:
     if len(ids) <= config.dendrogram_max_docs:
         chosen = list(range(len(ids)))
-        title = f"All {len(ids)} documents, average linkage"
+        caption = f"All {len(ids)} documents"
     else:
         position = {doc_id: k for k, doc_id in enumerate(ids)}
         chosen = []
@@ -281,16 +333,24 @@ def _dendrogram(
                 break
             chosen.extend(position[member] for member in family.members)
             shown += 1
-        title = (
-            f"The {shown} largest families ({len(chosen)} of {len(ids)} documents; "
-            f"the corpus is above the {config.dendrogram_max_docs}-document limit), average linkage"
+        left_out = len(families) - shown
+        caption = (
+            f"The {_plural(shown, 'largest family', 'largest families')} ({len(chosen)} of {len(ids)} documents); "
+            f"not drawn: {_plural(left_out, 'smaller family', 'smaller families')} and "
+            f"{_plural(len(ids) - sum(len(f.members) for f in families), 'document')} in no family"
         )
     if not chosen:
         return None
     labels = tuple(ids[k] for k in chosen)
+    leaf_families = tuple(family_of.get(label) for label in labels)
     if len(chosen) < 2:
-        return Dendrogram(labels, np.zeros((0, 4)), title)
-    return Dendrogram(labels, average_linkage(all_pair_scores(sparse.csr_array(matrix[chosen]))), title)
+        return Dendrogram(labels, np.zeros((0, 4)), caption, leaf_families)
+    tree = average_linkage(all_pair_scores(sparse.csr_array(matrix[chosen])))
+    return Dendrogram(labels, tree, caption, leaf_families)
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 def _document_records(
@@ -306,22 +366,18 @@ def _document_records(
         gone = skipped.get(record.id)
         if gone is not None:
             out.append(
-                DocumentRecord(gone.id, gone.source, "skipped", gone.reason, gone.chars, None, gone.encoding)
+                DocumentRecord(
+                    id=gone.id, source=gone.source, status="skipped", reason=gone.reason, skip_kind=gone.kind,
+                    chars=gone.chars, shingles=None, encoding=gone.encoding,
+                )
             )
             continue
         assert isinstance(record, Document)
         out.append(
             DocumentRecord(
-                record.id,
-                record.source,
-                "ok",
-                None,
-                len(record.text),
-                int(sizes[record.id]),
-                record.encoding,
-                family=family_of.get(record.id),
-                date=record.date,
-                url=record.url,
+                id=record.id, source=record.source, status="ok", reason=None, skip_kind=None,
+                chars=len(record.text), shingles=int(sizes[record.id]), encoding=record.encoding,
+                family=family_of.get(record.id), date=record.date, url=record.url,
             )
         )
     return tuple(out)
@@ -330,7 +386,7 @@ def _document_records(
 def _summary(
     documents: tuple[DocumentRecord, ...], pairs: tuple[Pair, ...], families: list[Family], singletons: list[str]
 ) -> dict[str, Any]:
-    reasons = Counter(_reason_kind(doc.reason) for doc in documents if doc.status == "skipped")
+    reasons = Counter(doc.skip_kind for doc in documents if doc.status == "skipped")
     return {
         "documents": sum(doc.status == "ok" for doc in documents),
         "skipped": sum(reasons.values()),
@@ -340,8 +396,3 @@ def _summary(
         "documents_in_families": sum(len(family.members) for family in families),
         "singletons": len(singletons),
     }
-
-
-def _reason_kind(reason: str | None) -> str:
-    """The reason without its details: 'too short: 2 tokens, ...' counts as 'too short'."""
-    return (reason or "unknown").split(":")[0]

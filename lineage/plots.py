@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
@@ -11,8 +13,8 @@ from lineage.types import Dendrogram
 
 _MAX_LABEL_CHARS = 48
 _OTHER_COLOUR = "#9a9a9a"
-# scipy names clade colours C1..C9 of matplotlib's cycle, where C7 is grey like unrelated links.
-_CLADE_COLOURS = ("#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#1f77b4", "#bcbd22", "#17becf")
+# Family colours: matplotlib's tab10 without its grey, which is kept for links across families.
+_FAMILY_COLOURS = ("#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#1f77b4", "#bcbd22", "#17becf")
 _THRESHOLD_COLOUR = "#c0392b"
 _SCORE_TICKS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
@@ -22,15 +24,18 @@ def dendrogram_figure(tree: Dendrogram | None, family_threshold: float) -> Figur
 
     Rewrites of one template may share 1% of their shingles and copies 90%,
     so the score axis is logarithmic; leaves sit at score 1 on the right.
-    Clades that merge at or above the family threshold are coloured, the threshold
-    is a dashed line. Row spacing follows the font so that labels stay
-    readable from a handful of documents to several hundred.
+    Each family has a colour: its members' labels (tagged with the family id)
+    and the links joining only its members are drawn in it; links across
+    families are grey. The family threshold is a dashed line. Row spacing
+    follows the font so that labels stay readable from a handful of documents
+    to a few hundred.
     """
     n_leaves = 0 if tree is None else len(tree.labels)
     font_size = 9 if n_leaves <= 40 else 7 if n_leaves <= 120 else 6
-    longest = max((len(_short(label)) for label in tree.labels), default=10) if tree else 10
+    labels = [] if tree is None else [_leaf_label(label, family) for label, family in zip(tree.labels, tree.families)]
+    longest = max((len(label) for label in labels), default=10)
     width = 7.0 + longest * font_size / 72 * 0.62
-    height = max(2.8, n_leaves * font_size / 72 * 1.7 + 1.5)
+    height = max(2.8, n_leaves * font_size / 72 * 1.7 + 1.6)
     figure = Figure(figsize=(width, height), layout="constrained")
     axes = figure.add_subplot()
     if tree is None or n_leaves < 2:
@@ -40,20 +45,18 @@ def dendrogram_figure(tree: Dendrogram | None, family_threshold: float) -> Figur
         axes.set_axis_off()
         return figure
 
-    cut = 1.0 - family_threshold
+    colour_of = _family_colours(tree.families)
+    link_family = _link_families(tree.linkage, tree.families)
     layout = dendrogram(
         tree.linkage,
-        labels=[_short(label) for label in tree.labels],
+        labels=labels,
         no_plot=True,
-        color_threshold=cut,
-        above_threshold_color=_OTHER_COLOUR,
+        link_color_func=lambda link: colour_of.get(link_family[link], _OTHER_COLOUR),
     )
     merge_scores = 1.0 - tree.linkage[:, 2]
     floor = _axis_floor(float(merge_scores.min()))
     for ys, distances, colour in zip(layout["icoord"], layout["dcoord"], layout["color_list"]):
         scores = np.maximum(1.0 - np.asarray(distances), floor)
-        if colour != _OTHER_COLOUR:
-            colour = _CLADE_COLOURS[(int(colour.lstrip("C")) - 1) % len(_CLADE_COLOURS)]
         axes.plot(scores, ys, color=colour, linewidth=1.1, solid_capstyle="butt")
 
     axes.set_xscale("log")
@@ -61,20 +64,42 @@ def dendrogram_figure(tree: Dendrogram | None, family_threshold: float) -> Figur
     axes.xaxis.set_major_locator(FixedLocator([tick for tick in _SCORE_TICKS if tick >= floor]))
     axes.xaxis.set_minor_locator(NullLocator())
     axes.xaxis.set_major_formatter(lambda value, _: f"{value:g}")
-    leaf_positions = 5.0 + 10.0 * np.arange(n_leaves)
     axes.set_ylim(0.0, 10.0 * n_leaves)
-    axes.set_yticks(leaf_positions, layout["ivl"], fontsize=font_size)
+    axes.set_yticks(5.0 + 10.0 * np.arange(n_leaves), layout["ivl"], fontsize=font_size)
     axes.yaxis.tick_right()
+    for tick, leaf in zip(axes.yaxis.get_major_ticks(), layout["leaves"]):
+        tick.label2.set_color(colour_of.get(tree.families[leaf], "#333333"))
     axes.tick_params(axis="y", length=0, pad=4)
     axes.axvline(family_threshold, color=_THRESHOLD_COLOUR, linestyle="--", linewidth=0.8)
     axes.annotate(f"family threshold {family_threshold:g}", (family_threshold, 0.0), xycoords=("data", "axes fraction"),
                   xytext=(3, 3), textcoords="offset points", color=_THRESHOLD_COLOUR, fontsize=7)
     axes.set_xlabel("merge score (average linkage; score = share of the smaller document's shingles found in the other)",
                     fontsize=8)
-    axes.set_title(tree.title, fontsize=10, loc="left")
+    title_chars = max(40, int(width * 72 / 10 * 1.6))
+    axes.set_title(textwrap.fill(f"{tree.caption}; average linkage", title_chars), fontsize=10, loc="left")
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
     return figure
+
+
+def _leaf_label(label: str, family: str | None) -> str:
+    short = _short(label)
+    return f"{short}  [{family}]" if family else short
+
+
+def _family_colours(families: tuple[str | None, ...]) -> dict[str, str]:
+    names = sorted({family for family in families if family}, key=lambda name: int(name.lstrip("F") or 0))
+    return {name: _FAMILY_COLOURS[k % len(_FAMILY_COLOURS)] for k, name in enumerate(names)}
+
+
+def _link_families(linkage: np.ndarray, families: tuple[str | None, ...]) -> dict[int, str | None]:
+    """For each cluster index of the linkage, the family all its leaves share (None if they don't)."""
+    family_of: dict[int, str | None] = dict(enumerate(families))
+    n_leaves = len(families)
+    for step, (left, right, _, _) in enumerate(linkage):
+        left_family, right_family = family_of[int(left)], family_of[int(right)]
+        family_of[n_leaves + step] = left_family if left_family is not None and left_family == right_family else None
+    return family_of
 
 
 def _axis_floor(lowest_score: float) -> float:

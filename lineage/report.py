@@ -1,7 +1,8 @@
 """Report writers: JSON, Markdown, CSV, Newick and the dendrogram images.
 
-Every file is written atomically (a temporary file in the same directory,
-then a rename), so an interrupted run never leaves a half-written report.
+Every file is written to a temporary file in the output directory first and
+renamed into place only when all are written, so an interrupted or failed run
+never leaves a half-written report.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,16 +24,40 @@ from lineage.types import Report
 
 REPORT_FILES = ("report.json", "report.md", "pairs.csv", "lineage.nwk", "dendrogram.png", "dendrogram.svg")
 _TOP_PAIRS = 20
+_BACKTICK_RUNS = re.compile(r"`+")
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]|#]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _PAIR_COLUMNS = ("a", "b", "score", "jaccard", "containment_a", "containment_b", "shared_shingles", "found_by", "family")
 
 
-def write_report(report: Report, directory: str | Path) -> list[Path]:
-    """Write every report file into ``directory`` (created if missing); return the paths."""
+def prepare_output_directory(directory: str | Path) -> Path:
+    """Create ``directory`` if needed and check that report files can be written there.
+
+    Called before a long analysis so that a bad ``-o`` fails in a second, not after an hour.
+    """
     out = Path(directory)
     try:
         out.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".lineage-probe.", dir=out)
+        os.close(handle)
+        os.unlink(probe)
     except OSError as error:
-        raise OutputError(f"{out}: cannot create the output directory ({error.strerror}); pass another -o") from error
+        raise OutputError(f"{out}: cannot write reports there ({error.strerror}); pass another -o") from error
+    for name in REPORT_FILES:
+        target = out / name
+        if target.exists() and not target.is_file():
+            raise OutputError(f"{target}: is in the way of a report file; remove it or pass another -o")
+    return out
+
+
+def write_report(report: Report, directory: str | Path) -> list[Path]:
+    """Write every report file into ``directory`` (created if missing); return the paths.
+
+    All files are first written to temporary files beside their targets and
+    only then renamed into place, so a failure leaves the previous report set
+    untouched rather than a mix of old and new files.
+    """
+    out = prepare_output_directory(directory)
     figure = dendrogram_figure(report.dendrogram, report.config.cluster.family_threshold)
     contents = {
         "report.json": (json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
@@ -41,12 +67,18 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
         "dendrogram.png": _render(figure, "png"),
         "dendrogram.svg": _render(figure, "svg"),
     }
-    written = []
-    for name in REPORT_FILES:
-        path = out / name
-        _write_atomic(path, contents[name])
-        written.append(path)
-    return written
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name in REPORT_FILES:
+            staged.append((_write_temporary(out / name, contents[name]), out / name))
+        for temporary, path in staged:
+            os.replace(temporary, path)
+    except OSError as error:
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+        target = error.filename or out
+        raise OutputError(f"{target}: cannot write ({error.strerror}); check the output directory") from error
+    return [path for _, path in staged]
 
 
 def report_dict(report: Report) -> dict[str, Any]:
@@ -62,6 +94,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "source": doc.source,
                 "status": doc.status,
                 "reason": doc.reason,
+                "skip_kind": doc.skip_kind,
                 "chars": doc.chars,
                 "shingles": doc.shingles,
                 "encoding": doc.encoding,
@@ -131,14 +164,20 @@ def parameters(report: Report) -> dict[str, Any]:
 
 
 def markdown(report: Report) -> str:
-    """A readable summary: parameters, top pairs, families and skipped inputs."""
+    """A readable summary: parameters, top pairs, families and skipped inputs.
+
+    Document ids come from the input and may be hostile: they are shown in
+    code spans, where Markdown and HTML are not interpreted.
+    """
     stats = report.stats
+    threshold = report.config.cluster.family_threshold
+    candidates = stats["candidates"]
     lines = [
         "# lineage report",
         "",
-        f"{stats['documents']} documents analysed, {stats['skipped']} skipped; "
-        f"{stats['pairs']} verified pairs; {stats['families']} families "
-        f"({stats['documents_in_families']} documents), {stats['singletons']} documents in no family.",
+        f"{_count(stats['documents'], 'document')} analysed, {stats['skipped']} skipped; "
+        f"{_count(stats['pairs'], 'pair')} reported; {_count(stats['families'], 'family', 'families')} "
+        f"({_count(stats['documents_in_families'], 'document')}), {stats['singletons']} in no family.",
         "",
         "**score** is the share of the smaller document's shingles that the other document holds "
         "(the larger of the two containments); every number here is exact, computed from the shingle sets.",
@@ -148,11 +187,13 @@ def markdown(report: Report) -> str:
         "| parameter | value |",
         "| --- | --- |",
     ]
-    lines += [f"| {name} | {_cell(value)} |" for name, value in parameters(report).items()]
+    lines += [f"| {name} | {_text(value)} |" for name, value in parameters(report).items()]
     lines += [
         "",
-        f"Candidates: {stats['lsh']['candidates']} from LSH, {stats['rare_candidates']} from the rare-shingle index, "
-        f"{stats['candidates']} verified in all; {stats['boilerplate_shingles']} boilerplate shingles dropped.",
+        f"Candidates: {candidates['total']} pairs verified ({candidates['lsh']} found by LSH, "
+        f"{candidates['rare']} by the rare-shingle index, {candidates['both']} by both); "
+        f"{stats['boilerplate_shingles']} boilerplate shingles dropped. Reported: every pair with score "
+        f"≥ {threshold:g} and each document's {report.config.cluster.neighbours} closest pairs.",
         "",
         f"## Top pairs ({min(_TOP_PAIRS, len(report.pairs))} of {len(report.pairs)})",
         "",
@@ -163,31 +204,44 @@ def markdown(report: Report) -> str:
             "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         lines += [
-            f"| {_cell(p.a)} | {_cell(p.b)} | {p.score:.3f} | {p.jaccard:.3f} | {p.containment_a:.3f} | "
+            f"| {_code(p.a)} | {_code(p.b)} | {p.score:.3f} | {p.jaccard:.3f} | {p.containment_a:.3f} | "
             f"{p.containment_b:.3f} | {p.shared_shingles} | {p.found_by} |"
             for p in report.pairs[:_TOP_PAIRS]
         ]
-        lines.append("")
-        lines.append("All pairs are in `pairs.csv` and `report.json`.")
+        lines += ["", "All reported pairs are in `pairs.csv` and `report.json`."]
     else:
         lines.append("No pair shares enough shingles to report.")
     lines += ["", "## Families", ""]
     if report.families:
+        lines += [
+            "Each family is drawn as a tree rooted at its most central member (the largest sum of scores to the "
+            "others), with edges pointing away from it. The root is a guess at the template, not evidence of who "
+            "copied whom: a near-verbatim copy can be as central as its original.",
+            "",
+        ]
         for family in report.families:
-            lines += [
-                f"### {family.id}: {len(family.members)} documents, root {_cell(family.root)}",
-                "",
-            ]
-            lines += [f"- {_cell(edge.parent)} → {_cell(edge.child)} (score {edge.score:.3f})" for edge in family.edges]
+            lines += [f"### {family.id}: {len(family.members)} documents, root {_code(family.root)}", ""]
+            lines += [f"- {_code(edge.parent)} → {_code(edge.child)} (score {edge.score:.3f})" for edge in family.edges]
             lines.append("")
     else:
-        threshold = report.config.cluster.family_threshold
-        lines += [f"No pair reaches the family threshold (score ≥ {threshold:g}).", ""]
-    lines += ["## Dendrogram", "", "![dendrogram](dendrogram.png)", ""]
+        lines.append(f"No pair reaches the family threshold (score ≥ {threshold:g}).")
+        if report.pairs:
+            closest = report.pairs[0]
+            lines.append(
+                f"The closest pair, {_code(closest.a)} and {_code(closest.b)}, scores {closest.score:.3f}. "
+                f"The threshold is where text reuse separates from independent articles on the same topic "
+                f"in the Clough corpus (see the README); pass a lower `--family-threshold` to group weaker "
+                f"evidence, knowing that independent articles on one topic will join too."
+            )
+        lines.append("")
+    lines += ["## Dendrogram", ""]
+    if report.dendrogram is not None:
+        lines += [f"{_text(report.dendrogram.caption)}; average linkage.", ""]
+    lines += ["![dendrogram](dendrogram.png)", ""]
     skipped = [doc for doc in report.documents if doc.status == "skipped"]
     if skipped:
         lines += ["## Skipped inputs", "", "| id | source | reason |", "| --- | --- | --- |"]
-        lines += [f"| {_cell(doc.id)} | {_cell(doc.source)} | {_cell(doc.reason)} |" for doc in skipped]
+        lines += [f"| {_code(doc.id)} | {_code(doc.source)} | {_text(doc.reason)} |" for doc in skipped]
         lines.append("")
     return "\n".join(lines)
 
@@ -217,8 +271,26 @@ def _shared_family(family_of: dict[str, str], a: str, b: str) -> str | None:
     return family if family is not None and family == family_of.get(b) else None
 
 
-def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+def _count(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+def _code(value: object) -> str:
+    """``value`` as a Markdown code span that is safe inside a table cell."""
+    text = _one_line(value).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in _BACKTICK_RUNS.findall(text)), default=0) + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
+
+
+def _text(value: object) -> str:
+    """``value`` as plain Markdown text: markup characters escaped, HTML not interpreted."""
+    text = _one_line(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
+
+
+def _one_line(value: object) -> str:
+    return _CONTROL.sub(" ", str(value))
 
 
 def _render(figure, fmt: str) -> bytes:
@@ -236,18 +308,16 @@ def _umask() -> int:
     return mask
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_temporary(path: Path, data: bytes) -> str:
+    """Write ``data`` to a new temporary file beside ``path``; return its name."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes files private; reports are not
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write ({error.strerror}); check the output directory") from error
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes files private; reports are not
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return temporary

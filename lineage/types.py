@@ -27,10 +27,11 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class SkippedInput:
-    """An input record that is not analysed, with the reason shown to the user."""
+    """An input record that is not analysed: ``kind`` is a short category, ``reason`` the full story."""
 
     id: str
     source: str
+    kind: str
     reason: str
     encoding: str | None = None
     chars: int | None = None
@@ -123,6 +124,7 @@ class DocumentRecord:
     source: str
     status: Literal["ok", "skipped"]
     reason: str | None
+    skip_kind: str | None
     chars: int | None
     shingles: int | None
     encoding: str | None
@@ -133,11 +135,16 @@ class DocumentRecord:
 
 @dataclass(frozen=True, slots=True)
 class Dendrogram:
-    """Average-linkage clustering of documents, ready to draw (scipy linkage matrix)."""
+    """Average-linkage clustering of documents, ready to draw (scipy linkage matrix).
+
+    ``families[i]`` is the family of ``labels[i]`` (None for a document in none);
+    ``caption`` says which documents are drawn.
+    """
 
     labels: tuple[str, ...]
     linkage: npt.NDArray[np.float64]
-    title: str
+    caption: str
+    families: tuple[str | None, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-_PAIR_BLOCK = 65536  # pairs per vectorised intersection step
+_PAIR_BLOCK = 8192  # pairs per vectorised intersection step
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-CLOUGH = ROOT.parent / "shared" / "corpora" / "clough-stevenson"
+# The Clough & Stevenson corpus is not in the repository; point LINEAGE_CLOUGH at it if it lives elsewhere.
+CLOUGH = Path(os.environ.get("LINEAGE_CLOUGH", ROOT.parent / "shared" / "corpora" / "clough-stevenson"))
 
 
 @pytest.fixture
@@ -25,5 +27,5 @@ def shanghai() -> Path:
 @pytest.fixture
 def clough() -> Path:
     if not (CLOUGH / "labels.csv").is_file():
-        pytest.skip(f"Clough corpus not found at {CLOUGH}")
+        pytest.skip(f"Clough corpus not found at {CLOUGH} (set LINEAGE_CLOUGH to its folder)")
     return CLOUGH

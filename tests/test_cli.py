@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 
@@ -25,12 +27,12 @@ def test_analyze_prints_a_concise_summary_and_writes_every_file(run, planted, tm
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "Analysed 13 documents, skipped 0; word:3 shingles.\n"
-        "7 verified pairs (candidates: 4 from LSH, 7 from rare shingles); 2 families with score >= 0.1, "
-        "7 documents in none.\n"
+        "Verified 7 candidate pairs (4 found by LSH, 7 by rare shingles, 4 by both); reported 7.\n"
+        "2 families with score >= 0.1; 7 in none.\n"
         "Closest pairs (score = share of the smaller document found in the other):\n"
         "  b_light.txt    b_template.txt  score 0.728  Jaccard 0.566  shared 150\n"
         "  a_light.txt    a_template.txt  score 0.718  Jaccard 0.558  shared 148\n"
-        "  a_light.txt    a_light_2.txt  score 0.649  Jaccard 0.478  shared 133\n"
+        "  a_light.txt    a_light_2.txt   score 0.649  Jaccard 0.478  shared 133\n"
         "  a_light_2.txt  a_template.txt  score 0.434  Jaccard 0.276  shared 89\n"
         "  a_heavy.txt    a_template.txt  score 0.237  Jaccard 0.127  shared 49\n"
         "Family F1: 4 documents, root a_light.txt\n"
@@ -77,10 +79,11 @@ def test_bad_input_is_one_line_and_exit_code_2(run, planted, args, message):
         (["frobnicate"], "No such command 'frobnicate'"),
     ],
 )
-def test_usage_errors_exit_2(run, args, fragment):
+def test_usage_errors_exit_2_with_one_line(run, args, fragment):
     result = run(*args)
     assert result.exit_code == 2
     assert fragment in result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
 
 
 def test_output_path_that_is_a_file_is_a_usage_error(run, planted, tmp_path):
@@ -88,6 +91,39 @@ def test_output_path_that_is_a_file_is_a_usage_error(run, planted, tmp_path):
     result = run("analyze", planted, "-o", "taken")
     assert result.exit_code == 2
     assert "is a file" in result.stderr
+
+
+def test_unwritable_output_fails_before_the_analysis(run, planted, tmp_path, monkeypatch):
+    (tmp_path / "taken").write_text("x", encoding="utf-8")
+    monkeypatch.setattr("lineage.cli.run_analysis", lambda *a, **k: pytest.fail("analysed before checking -o"))
+    result = run("analyze", planted, "-o", "taken/reports")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: taken/reports: cannot write reports there (Not a directory); pass another -o\n"
+
+
+def test_a_directory_in_the_way_leaves_the_previous_report_untouched(run, planted, tmp_path):
+    assert run("analyze", planted, "-o", "out", "-q").exit_code == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    (tmp_path / "out" / "pairs.csv").unlink()
+    (tmp_path / "out" / "pairs.csv").mkdir()
+    result = run("analyze", planted, "-o", "out", "-q", "--family-threshold", "0.5")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: out/pairs.csv: is in the way of a report file; remove it or pass another -o\n"
+    after = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir() if p.is_file()}
+    assert after == {name: data for name, data in before.items() if name != "pairs.csv"}
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_hostile_ids_cannot_inject_markdown(run, tmp_path):
+    text = "the same words appear in both of these small documents here"
+    lines = [json.dumps({"id": "a|b *bold* <script>x</script>", "text": text}), json.dumps({"id": "`tick`", "text": text})]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    assert run("analyze", "in.jsonl", "-o", "out", "-q").exit_code == 0
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "`a\\|b *bold* <script>x</script>`" in report
+    assert "`` `tick` ``" in report
+    outside_code = re.sub(r"(`+).*?\1", "", report)
+    assert "<script>" not in outside_code and "*bold*" not in outside_code
 
 
 def test_version_and_module_entry_point():
@@ -104,3 +140,14 @@ def test_verbose_logs_each_stage_of_ours_only(run, planted):
     assert lines[0] == "lineage.pipeline: read 13 input records"
     assert any(line.startswith("lineage.pipeline: candidates: 4 from LSH (35 bands x 3 rows)") for line in lines)
     assert all(line.startswith("lineage.") for line in lines)
+
+
+def test_only_skipped_inputs_still_write_a_report_and_say_so(run, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("", encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_text("two words", encoding="utf-8")
+    result = run("analyze", "in", "-o", "out")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "Analysed 0 documents, skipped 2 (1 empty, 1 too short); word:3 shingles."
+    assert "Nothing to analyse: every input was skipped (reasons in report.md)." in result.stdout
+    assert "| `b.txt` |" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")

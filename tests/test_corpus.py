@@ -47,16 +47,27 @@ def test_jsonl_records_keep_id_date_url_and_report_bad_lines(tmp_path):
         json.dumps(["a", "list"]),
         json.dumps({"text": "an id is made from the line"}),
         json.dumps({"id": "blank", "text": "   "}),
+        json.dumps({"id": "", "text": "an empty id"}),
+        json.dumps({"id": ["x"], "text": "a list id"}),
+        json.dumps({"id": "two\nlines", "text": "a control character"}),
+        '{"id": "cut", "text": "unterminated',
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     records = read_corpus([path])
     ok = [r for r in records if isinstance(r, Document)]
     skipped = {r.source.rsplit(":", 1)[1]: r.reason for r in records if isinstance(r, SkippedInput)}
     assert [(d.id, d.date, d.url) for d in ok] == [("7", "2025-05-24", "http://x"), (f"{path.as_posix()}:6", None, None)]
-    assert skipped["3"].startswith("invalid JSON")
-    assert skipped["4"] == 'no "text" string in the JSONL record'
-    assert skipped["5"].startswith("JSONL line is not an object")
+    assert skipped["3"] == "invalid JSON at column 2: Expecting property name enclosed in double quotes"
+    assert skipped["4"] == 'no "text" string in the record'
+    assert skipped["5"].startswith("the line is not an object")
     assert skipped["7"] == "empty"
+    assert skipped["8"] == "id '' is not a non-empty string or a number without control characters"
+    assert skipped["9"].startswith("id ['x'] is not")
+    assert skipped["10"].startswith("id 'two\\nlines' is not")
+    assert skipped["11"] == "invalid JSON at column 23: Unterminated string starting at"
+    kinds = {r.source.rsplit(":", 1)[1]: r.kind for r in records if isinstance(r, SkippedInput)}
+    assert kinds == {"3": "invalid JSON", "4": "invalid JSONL record", "5": "invalid JSONL record", "7": "empty",
+                     "8": "invalid id", "9": "invalid id", "10": "invalid id", "11": "invalid JSON"}
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-32", "gb18030", "cp1252"])
@@ -99,3 +110,15 @@ def test_duplicate_ids_are_an_error_naming_them(tmp_path):
     (tmp_path / "a.txt").write_text("one two three", encoding="utf-8")
     with pytest.raises(InputError, match=r"duplicate document id 'a.txt' \(.*a.txt and .*a.txt\)"):
         read_corpus([tmp_path, tmp_path])
+
+
+def test_a_file_reached_twice_is_read_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("one two three", encoding="utf-8")
+    (tmp_path / "docs" / "loop").symlink_to(tmp_path / "docs")
+    records = read_corpus(["docs", "docs/a.txt"])
+    assert [(r.id, type(r).__name__) for r in records] == [
+        ("a.txt", "Document"), ("loop", "SkippedInput"), ("docs/a.txt", "SkippedInput")]
+    assert records[1].reason == "symbolic link to a directory that is already being read"
+    assert records[2].reason == "same file as 'a.txt', which is read already"

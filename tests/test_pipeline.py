@@ -134,3 +134,17 @@ def test_newick_quotes_ids_that_need_it():
     family = Family("F1", ("a (1).txt", "it's", "17"), "17",
                     (TreeEdge("17", "a (1).txt", 0.5), TreeEdge("17", "it's", 0.25)))
     assert newick([family], ["x,y"]) == "((17:0,'a (1).txt':0.5,'it''s':0.75),'x,y');"
+
+
+def test_each_document_keeps_its_closest_pairs_and_no_more(shanghai):
+    report = lineage.analyze(shanghai, neighbours=1)  # a single path needs no list
+    assert {frozenset((p.a[:3], p.b[:3])) for p in report.pairs} == {
+        frozenset(pair) for pair in (("003", "004"), ("001", "003"), ("000", "004"), ("001", "002"))}
+
+
+def test_options_come_from_keywords_or_a_config_not_both(shanghai):
+    config = lineage.AnalyzeConfig(cluster=lineage.ClusterConfig(family_threshold=0.02))
+    assert lineage.analyze(shanghai, config=config).config.cluster.family_threshold == 0.02
+    assert lineage.analyze(shanghai, family_threshold=0.02).config == config
+    with pytest.raises(lineage.ConfigError, match=r"not both \(got family_threshold, shingle\)"):
+        lineage.analyze(shanghai, config=config, shingle="char:5", family_threshold=0.3)
