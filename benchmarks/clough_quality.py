@@ -14,9 +14,7 @@ the score to the orig and cut < light < heavy < non.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from scipy.stats import spearmanr
 from sklearn.metrics import adjusted_rand_score
 
 import lineage
+from clough import load_labels, true_family
 
 KNOWN_NOISE = ("g2pE_taskc.txt", "g4pD_taskb.txt")  # 'cut' answers copied from other articles
 CATEGORY_RANK = {"cut": 0, "light": 1, "heavy": 2, "non": 3}
@@ -35,11 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
-    labels_path = args.corpus / "labels.csv"
-    if not labels_path.is_file():
-        print(f"skipped: {labels_path} not found (the Clough corpus is not on this machine)", file=sys.stderr)
+    labels = load_labels(args.corpus)
+    if labels is None:
         return 0
-    labels = {row["file"]: row for row in csv.DictReader(labels_path.open(encoding="utf-8"))}
 
     started = time.perf_counter()
     report = lineage.analyze([args.corpus / "texts"], seed=args.seed)
@@ -64,16 +61,12 @@ def evaluate(report: lineage.Report, labels: dict[str, dict[str, str]]) -> dict:
     family_of = {doc.id: doc.family for doc in report.documents}
     names = sorted(labels)
 
-    def truth(name: str) -> str:
-        row = labels[name]
-        return name if row["category"] == "non" else row["task"]
-
     def predicted(name: str) -> str:
         return family_of.get(name) or f"single:{name}"
 
-    ari = adjusted_rand_score([truth(n) for n in names], [predicted(n) for n in names])
+    ari = adjusted_rand_score([true_family(n, labels) for n in names], [predicted(n) for n in names])
     kept = [n for n in names if n not in KNOWN_NOISE]
-    ari_clean = adjusted_rand_score([truth(n) for n in kept], [predicted(n) for n in kept])
+    ari_clean = adjusted_rand_score([true_family(n, labels) for n in kept], [predicted(n) for n in kept])
 
     answers = [n for n in names if labels[n]["category"] != "orig"]
     orig_of = {n: f"orig_task{labels[n]['task']}.txt" for n in answers}

@@ -14,9 +14,7 @@ and whose centre is a round number that also works at near-duplicate scale.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +23,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.metrics import adjusted_rand_score
 
 import lineage
+from clough import load_labels, true_family
 
 SHINGLES = ("word:1", "word:2", "word:3", "word:4", "word:5", "char:5", "char:7", "char:9")
 THRESHOLDS = np.round(np.arange(0.02, 0.61, 0.01), 2)
@@ -36,11 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path, help="the Clough folder holding texts/ and labels.csv")
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
     args = parser.parse_args(argv)
-    labels_path = args.corpus / "labels.csv"
-    if not labels_path.is_file():
-        print(f"skipped: {labels_path} not found (the Clough corpus is not on this machine)", file=sys.stderr)
+    labels = load_labels(args.corpus)
+    if labels is None:
         return 0
-    labels = {row["file"]: row for row in csv.DictReader(labels_path.open(encoding="utf-8"))}
 
     rows = []
     print(f"{'shingle':8} {'ARI>=0.9 for t in':>18} {'best ARI':>9} {'at t':>5} {'demo pair scores':>17}")
@@ -76,7 +73,7 @@ def _ari(report: lineage.Report, labels: dict[str, dict[str, str]], threshold: f
     rows, cols = (np.array(side, dtype=np.int64) for side in zip(*strong)) if strong else (np.zeros(0, int),) * 2
     graph = sparse.coo_array((np.ones(len(rows)), (rows, cols)), shape=(len(names), len(names)))
     _, predicted = connected_components(graph, directed=False)
-    truth = [name if labels[name]["category"] == "non" else labels[name]["task"] for name in names]
+    truth = [true_family(name, labels) for name in names]
     return float(adjusted_rand_score(truth, predicted))
 
 

@@ -11,7 +11,7 @@ import click
 from lineage import __version__
 from lineage.errors import LineageError
 from lineage.pipeline import analyze as run_analysis
-from lineage.report import REPORT_FILES, prepare_output_directory
+from lineage.report import REPORT_FILES, count_noun, prepare_output_directory
 from lineage.types import Report
 
 _TOP_PAIRS_SHOWN = 5
@@ -117,11 +117,11 @@ def _summary(report: Report, output: Path) -> str:
         reasons = ", ".join(f"{count} {reason}" for reason, count in stats["skipped_by_reason"].items())
         skipped = f" ({reasons})"
     lines = [
-        f"Analysed {_count(stats['documents'], 'document')}, skipped {stats['skipped']}{skipped}; "
+        f"Analysed {count_noun(stats['documents'], 'document')}, skipped {stats['skipped']}{skipped}; "
         f"{report.config.shingle} shingles.",
-        f"Verified {_count(candidates['total'], 'candidate pair')} ({candidates['lsh']} found by LSH, "
+        f"Verified {count_noun(candidates['total'], 'candidate pair')} ({candidates['lsh']} found by LSH, "
         f"{candidates['rare']} by rare shingles, {candidates['both']} by both); reported {stats['pairs']}.",
-        f"{_count(stats['families'], 'family', 'families')} with score >= "
+        f"{count_noun(stats['families'], 'family', 'families')} with score >= "
         f"{report.config.cluster.family_threshold:g}; {stats['singletons']} in none.",
     ]
     if stats["documents"] == 0:
@@ -142,10 +142,6 @@ def _summary(report: Report, output: Path) -> str:
         lines.append(f"... and {len(report.families) - _TOP_PAIRS_SHOWN} more families in report.md")
     lines.append(f"Report: {output}/ ({', '.join(REPORT_FILES)})")
     return "\n".join(lines)
-
-
-def _count(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 class _ProgressBars:

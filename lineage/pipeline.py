@@ -138,7 +138,6 @@ def analyze(
     kept = similarities.shared >= config.candidates.min_shared
     strong = kept & (similarities.score >= config.cluster.family_threshold)
     reported = strong | _nearest(similarities, kept, config.cluster.neighbours)
-    stats["verified"] = int(len(candidates))
     stats["verified_sharing_min_shared"] = int(kept.sum())
 
     ids = [doc.id for doc in documents]
@@ -333,11 +332,10 @@ def _dendrogram(
                 break
             chosen.extend(position[member] for member in family.members)
             shown += 1
-        left_out = len(families) - shown
+        in_none = len(ids) - sum(len(family.members) for family in families)
         caption = (
-            f"The {_plural(shown, 'largest family', 'largest families')} ({len(chosen)} of {len(ids)} documents); "
-            f"not drawn: {_plural(left_out, 'smaller family', 'smaller families')} and "
-            f"{_plural(len(ids) - sum(len(f.members) for f in families), 'document')} in no family"
+            f"Largest families: {shown} of {len(families)} ({len(chosen)} of {len(ids)} documents); "
+            f"not drawn: the other families and the {in_none} documents in no family"
         )
     if not chosen:
         return None
@@ -347,10 +345,6 @@ def _dendrogram(
         return Dendrogram(labels, np.zeros((0, 4)), caption, leaf_families)
     tree = average_linkage(all_pair_scores(sparse.csr_array(matrix[chosen])))
     return Dendrogram(labels, tree, caption, leaf_families)
-
-
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 def _document_records(

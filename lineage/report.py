@@ -175,9 +175,9 @@ def markdown(report: Report) -> str:
     lines = [
         "# lineage report",
         "",
-        f"{_count(stats['documents'], 'document')} analysed, {stats['skipped']} skipped; "
-        f"{_count(stats['pairs'], 'pair')} reported; {_count(stats['families'], 'family', 'families')} "
-        f"({_count(stats['documents_in_families'], 'document')}), {stats['singletons']} in no family.",
+        f"{count_noun(stats['documents'], 'document')} analysed, {stats['skipped']} skipped; "
+        f"{count_noun(stats['pairs'], 'pair')} reported; {count_noun(stats['families'], 'family', 'families')} "
+        f"({count_noun(stats['documents_in_families'], 'document')}), {stats['singletons']} in no family.",
         "",
         "**score** is the share of the smaller document's shingles that the other document holds "
         "(the larger of the two containments); every number here is exact, computed from the shingle sets.",
@@ -271,7 +271,8 @@ def _shared_family(family_of: dict[str, str], a: str, b: str) -> str | None:
     return family if family is not None and family == family_of.get(b) else None
 
 
-def _count(count: int, singular: str, plural: str | None = None) -> str:
+def count_noun(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 family', '3 families'."""
     return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
