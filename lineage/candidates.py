@@ -71,17 +71,12 @@ def _num_perm_needed(threshold: float, recall: float) -> int:
     return min(bands * rows for rows, bands in enumerate(sizes, start=1) if bands is not None)
 
 
-def lsh_candidate_pairs(
-    signatures: npt.NDArray[np.uint32], bands: int, rows: int, active: npt.NDArray[np.bool_] | None = None
-) -> npt.NDArray[np.int64]:
-    """Pairs ``(i, j)``, ``i < j``, of documents whose signatures agree on all rows of some band.
-
-    ``active`` excludes documents (e.g. empty ones) from banding.
-    """
+def lsh_candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.int64]:
+    """Pairs ``(i, j)``, ``i < j``, of documents whose signatures agree on all rows of some band."""
     n_docs, num_perm = signatures.shape
     if bands * rows > num_perm:
         raise ConfigError(f"num_perm={num_perm} cannot hold {bands} bands of {rows} rows (needs {bands * rows})")
-    doc_ids = np.arange(n_docs) if active is None else np.flatnonzero(active)
+    doc_ids = np.arange(n_docs)
     found: list[npt.NDArray[np.int64]] = []
     for band in range(bands):
         block = np.ascontiguousarray(signatures[doc_ids, band * rows : (band + 1) * rows])
@@ -137,10 +132,5 @@ def _pairs_within_groups(doc_ids: npt.NDArray[np.int64], group: npt.NDArray[np.i
 
 
 def _unique_pairs(chunks: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
-    if not chunks:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(chunks).astype(np.int64)
-    if len(pairs) == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.sort(pairs, axis=1)
-    return np.unique(pairs, axis=0)
+    pairs = np.concatenate([np.zeros((0, 2), dtype=np.int64), *chunks]).astype(np.int64)
+    return np.unique(np.sort(pairs, axis=1), axis=0)

@@ -9,12 +9,14 @@ from pathlib import Path
 import click
 
 from lineage import __version__
+from lineage.config import AnalyzeConfig
 from lineage.errors import LineageError
 from lineage.pipeline import analyze as run_analysis
 from lineage.report import REPORT_FILES, count_noun, prepare_output_directory
 from lineage.types import Report
 
-_TOP_PAIRS_SHOWN = 5
+_SHOWN = 5  # pairs and families listed in the summary
+_DEFAULTS = AnalyzeConfig()  # option defaults come from the stage configs, never written twice
 
 
 class _Lineage(click.Group):
@@ -53,24 +55,24 @@ def main() -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="Directory for the report files (created if missing).")
-@click.option("--shingle", default="word:3", show_default=True, metavar="KIND:N",
+@click.option("--shingle", default=str(_DEFAULTS.shingle), show_default=True, metavar="KIND:N",
               help="Shingles: word n-grams (word:3) or character n-grams (char:5).")
-@click.option("--num-perm", default=128, show_default=True, type=click.IntRange(1, 4096),
+@click.option("--num-perm", default=_DEFAULTS.minhash.num_perm, show_default=True, type=click.IntRange(1, 4096),
               help="MinHash permutations.")
-@click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**32 - 1), help="MinHash seed.")
-@click.option("--threshold", default=0.5, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+@click.option("--seed", default=_DEFAULTS.minhash.seed, show_default=True, type=click.IntRange(0, 2**32 - 1), help="MinHash seed.")
+@click.option("--threshold", default=_DEFAULTS.candidates.threshold, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Jaccard similarity that LSH must find with --recall (near-duplicate regime).")
-@click.option("--recall", default=0.99, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--recall", default=_DEFAULTS.candidates.recall, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="LSH recall of pairs at the threshold; sets the bands and rows.")
-@click.option("--max-df", default=0.5, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+@click.option("--max-df", default=_DEFAULTS.boilerplate.max_df, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Drop shingles held by more than this share of documents (boilerplate); 1 keeps all.")
-@click.option("--rare-max-df", default=100, show_default=True, type=click.IntRange(2),
+@click.option("--rare-max-df", default=_DEFAULTS.candidates.rare_max_df, show_default=True, type=click.IntRange(2),
               help="A shingle held by at most this many documents is rare (low-overlap regime).")
-@click.option("--min-shared", default=3, show_default=True, type=click.IntRange(1),
+@click.option("--min-shared", default=_DEFAULTS.candidates.min_shared, show_default=True, type=click.IntRange(1),
               help="Pairs must share at least this many shingles to be candidates and to be reported.")
-@click.option("--family-threshold", default=0.1, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+@click.option("--family-threshold", default=_DEFAULTS.cluster.family_threshold, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Pairs with score at least this join documents into families.")
-@click.option("--neighbours", default=5, show_default=True, type=click.IntRange(0),
+@click.option("--neighbours", default=_DEFAULTS.cluster.neighbours, show_default=True, type=click.IntRange(0),
               help="Report each document's N closest pairs, besides every pair at the family threshold.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
@@ -126,7 +128,7 @@ def _summary(report: Report, output: Path) -> str:
     ]
     if stats["documents"] == 0:
         lines.append("Nothing to analyse: every input was skipped (reasons in report.md).")
-    shown = report.pairs[:_TOP_PAIRS_SHOWN]
+    shown = report.pairs[:_SHOWN]
     if shown:
         lines.append("Closest pairs (score = share of the smaller document found in the other):")
         width_a = max(len(p.a) for p in shown)
@@ -136,10 +138,10 @@ def _summary(report: Report, output: Path) -> str:
             f"shared {p.shared_shingles}"
             for p in shown
         ]
-    for family in report.families[:_TOP_PAIRS_SHOWN]:
+    for family in report.families[:_SHOWN]:
         lines.append(f"Family {family.id}: {len(family.members)} documents, root {family.root}")
-    if len(report.families) > _TOP_PAIRS_SHOWN:
-        lines.append(f"... and {len(report.families) - _TOP_PAIRS_SHOWN} more families in report.md")
+    if len(report.families) > _SHOWN:
+        lines.append(f"... and {len(report.families) - _SHOWN} more families in report.md")
     lines.append(f"Report: {output}/ ({', '.join(REPORT_FILES)})")
     return "\n".join(lines)
 

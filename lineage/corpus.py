@@ -81,7 +81,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     text, encoding = _decode(data)
     if text and len(_CONTROL.findall(text[:8192])) > 0.05 * min(len(text), 8192):
         raise _NotText
-    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+    return _unix_newlines(text), encoding
 
 
 class _Reader:
@@ -89,7 +89,6 @@ class _Reader:
 
     def __init__(self) -> None:
         self._files: dict[tuple[int, int], str] = {}
-        self._directories: set[tuple[int, int]] = set()
 
     def read_path(self, path: Path) -> Iterator[Document | SkippedInput]:
         if path.is_dir():
@@ -102,27 +101,13 @@ class _Reader:
             raise InputError(f"{path}: no such file or directory; check the path")
 
     def _read_directory(self, root: Path) -> Iterator[Document | SkippedInput]:
-        for path, loop in sorted(self._walk(root, root)):
+        for path, loop in sorted(_walk(root, frozenset())):
             relative = path.relative_to(root).as_posix()
             if loop:
                 yield SkippedInput(relative, path.as_posix(), "link loop",
-                                   "symbolic link to a directory that is already being read")
+                                   "symbolic link to a directory that contains it")
             else:
                 yield from self._read_file(path, relative, path.as_posix(), named=False)
-
-    def _walk(self, root: Path, directory: Path) -> Iterator[tuple[Path, bool]]:
-        """``(path, is_loop)`` for files under ``directory``; hidden names (starting with '.') are skipped."""
-        self._directories.add(_identity(directory))
-        for entry in directory.iterdir():
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                if _identity(entry) in self._directories:
-                    yield entry, True
-                else:
-                    yield from self._walk(root, entry)
-            elif entry.is_file():
-                yield entry, False
 
     def _read_file(self, path: Path, doc_id: str, source: str, named: bool) -> Iterator[Document | SkippedInput]:
         suffix = path.suffix.lower()
@@ -132,13 +117,34 @@ class _Reader:
             yield SkippedInput(doc_id, source, "unsupported file type", reason)
             return
         identity = _identity(path)
-        first = self._files.setdefault(identity, doc_id)
-        if first != doc_id:
+        if identity in self._files:
+            first = self._files[identity]
             yield SkippedInput(doc_id, source, "same file", f"same file as {first!r}, which is read already")
-        elif suffix in JSONL_SUFFIXES:
+            return
+        self._files[identity] = doc_id
+        if suffix in JSONL_SUFFIXES:
             yield from _read_jsonl(path, source)
         else:
             yield _read_text_file(path, doc_id, source)
+
+
+def _walk(directory: Path, ancestors: frozenset[tuple[int, int]]) -> Iterator[tuple[Path, bool]]:
+    """``(path, is_loop)`` for files under ``directory``; hidden names (starting with '.') are skipped.
+
+    A directory that is one of its own ancestors (a symbolic link back up the
+    tree) is a loop: it is listed, not entered.
+    """
+    ancestors = ancestors | {_identity(directory)}
+    for entry in directory.iterdir():
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            if _identity(entry) in ancestors:
+                yield entry, True
+            else:
+                yield from _walk(entry, ancestors)
+        elif entry.is_file():
+            yield entry, False
 
 
 def _identity(path: Path) -> tuple[int, int]:
@@ -195,11 +201,15 @@ def _jsonl_record(raw: bytes, source: str) -> Document | SkippedInput:
     return Document(
         doc_id,
         source,
-        text.replace("\r\n", "\n").replace("\r", "\n"),
+        _unix_newlines(text),
         "utf-8",
         date=_optional_str(record.get("date")),
         url=_optional_str(record.get("url")),
     )
+
+
+def _unix_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _record_id(value: object, source: str) -> str | None:
@@ -255,37 +265,39 @@ def _decode_legacy(data: bytes) -> tuple[str, str]:
     page with a few Chinese keywords in GB18030 looks like cp1250 to it. Here
     each candidate that decodes cleanly is ranked by how plausibly its
     non-ASCII characters sit (CJK in runs, lone punctuation, accented letters
-    inside words), then by the detector's mess ratio of the non-ASCII text
-    alone, then by how common the encoding is for web pages.
+    inside words), then by the detector's mess ratio of the text, then by how
+    common the encoding is for web pages.
     """
     candidates = [match.encoding for match in charset_normalizer.from_bytes(data)]
     candidates += _FALLBACK_ENCODINGS
-    best: tuple[float, float, int, int, str] | None = None
+    best: tuple[tuple[float, float, int, int], str, str] | None = None
     seen: set[str] = set()
     for rank, name in enumerate(candidates):
         try:
             encoding = codecs.lookup(name).name
-            text = data.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
+        except LookupError:
             continue
         if encoding in seen:
             continue
         seen.add(encoding)
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
         sample = text[:_SAMPLE_CHARS]
         key = (
             -round(_plausibility(sample), 1),
             round(mess_ratio(sample, 1.0), 2),
             _PREFERENCE.get(encoding, len(_PREFERENCE)),
             rank,
-            encoding,
         )
-        if best is None or key < best:
-            best = key
+        if best is None or key < best[0]:
+            best = (key, text, encoding)
     if best is None:
         log.debug("no encoding decodes cleanly; replacing invalid UTF-8 bytes")
         return data.decode("utf-8", errors="replace"), "utf-8 (invalid bytes replaced)"
-    encoding = best[-1]
-    return data.decode(encoding), encoding
+    _, text, encoding = best
+    return text, encoding
 
 
 def _plausibility(text: str) -> float:

@@ -143,8 +143,7 @@ def analyze(
     ids = [doc.id for doc in documents]
     families = _families(ids, similarities, strong, matrix, config.cluster)
     family_of = {member: family.id for family in families for member in family.members}
-    in_family = set(family_of)
-    singletons = [doc_id for doc_id in ids if doc_id not in in_family]
+    singletons = [doc_id for doc_id in ids if doc_id not in family_of]
 
     pairs = _pairs(ids, similarities, found_by, reported)
     log.info("%d pairs reported; %d families", len(pairs), len(families))

@@ -83,7 +83,6 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
 
 def report_dict(report: Report) -> dict[str, Any]:
     """The report as JSON-ready data; the keys documented in the README are stable."""
-    family_of = {member: family.id for family in report.families for member in family.members}
     return {
         "version": report.stats.get("version"),
         "parameters": parameters(report),
@@ -114,9 +113,9 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "containment_b": pair.containment_b,
                 "shared_shingles": pair.shared_shingles,
                 "found_by": pair.found_by,
-                "family": _shared_family(family_of, pair.a, pair.b),
+                "family": family,
             }
-            for pair in report.pairs
+            for pair, family in zip(report.pairs, _pair_families(report))
         ],
         "families": [
             {
@@ -158,8 +157,10 @@ def parameters(report: Report) -> dict[str, Any]:
         "rare_max_df": config.candidates.rare_max_df,
         "min_shared": config.candidates.min_shared,
         "family_threshold": config.cluster.family_threshold,
+        "neighbours": config.cluster.neighbours,
         "linkage": "average on 1 - score",
         "dendrogram_max_docs": config.cluster.dendrogram_max_docs,
+        "linkage_max_docs": config.cluster.linkage_max_docs,
     }
 
 
@@ -247,14 +248,13 @@ def markdown(report: Report) -> str:
 
 
 def _pairs_csv(report: Report) -> str:
-    family_of = {member: family.id for family in report.families for member in family.members}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_PAIR_COLUMNS)
-    for p in report.pairs:
+    for p, family in zip(report.pairs, _pair_families(report)):
         writer.writerow(
             [p.a, p.b, p.score, p.jaccard, p.containment_a, p.containment_b, p.shared_shingles, p.found_by,
-             _shared_family(family_of, p.a, p.b) or ""]
+             family or ""]
         )
     return buffer.getvalue()
 
@@ -266,9 +266,11 @@ def _linkage_rows(linkage) -> list[list[float | int]] | None:
     return [[int(left), int(right), round(float(distance), 6), int(size)] for left, right, distance, size in linkage]
 
 
-def _shared_family(family_of: dict[str, str], a: str, b: str) -> str | None:
-    family = family_of.get(a)
-    return family if family is not None and family == family_of.get(b) else None
+def _pair_families(report: Report) -> list[str | None]:
+    """For each reported pair, the family both documents belong to (None if they are not in one)."""
+    family_of = {doc.id: doc.family for doc in report.documents}
+    return [family_of[p.a] if family_of[p.a] is not None and family_of[p.a] == family_of[p.b] else None
+            for p in report.pairs]
 
 
 def count_noun(count: int, singular: str, plural: str | None = None) -> str:

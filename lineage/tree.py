@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import regex
 from scipy import sparse
-from scipy.sparse.csgraph import minimum_spanning_tree
+from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
 from lineage.types import Family, TreeEdge
 
@@ -42,26 +42,15 @@ def spanning_tree(
     root = min(range(size), key=lambda k: (-round(centrality[k], 12), ids[members[k]]))
     # A minimum spanning tree of (2 - score) is a maximum spanning tree of score; 2 keeps weights > 0.
     graph = sparse.coo_array((2.0 - weights, (rows, cols)), shape=(size, size)).tocsr()
-    tree = sparse.coo_array(minimum_spanning_tree(graph))
+    tree = minimum_spanning_tree(graph)
+    order, parent = breadth_first_order(tree, root, directed=False, return_predecessors=True)
     exact = {(min(x, y), max(x, y)): float(w) for x, y, w in zip(rows.tolist(), cols.tolist(), weights.tolist())}
-    neighbours: dict[int, list[tuple[int, float]]] = {k: [] for k in range(size)}
-    for x, y in zip(tree.row.tolist(), tree.col.tolist()):
-        edge_score = exact[(min(x, y), max(x, y))]
-        neighbours[x].append((y, edge_score))
-        neighbours[y].append((x, edge_score))
-    edges: list[tuple[int, int, float]] = []
-    seen = {root}
-    frontier = [root]
-    while frontier:
-        parent = frontier.pop(0)
-        children = sorted(neighbours[parent], key=lambda item: (-item[1], ids[members[item[0]]]))
-        for child, child_score in children:
-            if child in seen:
-                continue
-            seen.add(child)
-            frontier.append(child)
-            edges.append((members[parent], members[child], child_score))
-    return members[root], edges
+    position = {node: k for k, node in enumerate(order.tolist())}
+    edges = [(int(parent[child]), child, exact[(min(child, parent[child]), max(child, parent[child]))])
+             for child in order.tolist()[1:]]
+    # Parents in breadth-first order; each parent's children strongest first, ties by id.
+    edges.sort(key=lambda edge: (position[edge[0]], -edge[2], ids[members[edge[1]]]))
+    return members[root], [(members[p], members[c], s) for p, c, s in edges]
 
 
 def newick(families: Sequence[Family], singletons: Sequence[str]) -> str:

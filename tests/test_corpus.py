@@ -120,5 +120,14 @@ def test_a_file_reached_twice_is_read_once(tmp_path, monkeypatch):
     records = read_corpus(["docs", "docs/a.txt"])
     assert [(r.id, type(r).__name__) for r in records] == [
         ("a.txt", "Document"), ("loop", "SkippedInput"), ("docs/a.txt", "SkippedInput")]
-    assert records[1].reason == "symbolic link to a directory that is already being read"
+    assert records[1].reason == "symbolic link to a directory that contains it"
     assert records[2].reason == "same file as 'a.txt', which is read already"
+
+
+def test_a_directory_and_its_subdirectory_read_each_file_once_without_false_loops(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a" / "sub" / "deep").mkdir(parents=True)
+    (tmp_path / "a" / "sub" / "deep" / "x.txt").write_text("one two three", encoding="utf-8")
+    records = read_corpus(["a", "a/sub"])
+    assert [(r.id, getattr(r, "kind", "document")) for r in records] == [
+        ("sub/deep/x.txt", "document"), ("deep/x.txt", "same file")]
