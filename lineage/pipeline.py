@@ -31,7 +31,7 @@ from lineage.config import (
 )
 from lineage.corpus import read_corpus
 from lineage.errors import ConfigError
-from lineage.shingles import incidence_matrix, shingle_hashes, stack
+from lineage.shingles import concatenate, incidence_matrix, shingle_sets
 from lineage.signatures import minhash_signatures
 from lineage.text import tokenize
 from lineage.tree import newick, spanning_tree
@@ -94,13 +94,12 @@ def analyze(
 
     records = read_corpus(paths)
     log.info("read %d input records", len(records))
-    documents, shingle_rows, skipped = _shingle_documents(records, config.shingle, report_progress)
+    documents, shingled, skipped = _shingle_documents(records, config.shingle, report_progress)
     log.info("shingled %d documents (%s), %d skipped", len(documents), config.shingle, len(skipped))
     stats: dict[str, Any] = {"inputs": len(records)}
 
-    shingle_sets = stack(shingle_rows)
-    matrix, column_hashes, boilerplate = _drop_boilerplate(shingle_sets, config.boilerplate)
-    stats["shingles"] = int(len(shingle_sets.hashes))
+    matrix, column_hashes, boilerplate = _drop_boilerplate(shingled, config.boilerplate)
+    stats["shingles"] = int(len(shingled.hashes))
     stats["distinct_shingles"] = int(matrix.shape[1] + boilerplate)
     stats["boilerplate_shingles"] = boilerplate
     emptied = np.diff(matrix.indptr) == 0
@@ -183,31 +182,36 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
+_SHINGLE_BATCH = 2048  # documents tokenised and hashed together: large enough to amortise, small in memory
+
+
 def _shingle_documents(
     records: Sequence[Document | SkippedInput], config: ShingleConfig, progress: Progress
-) -> tuple[list[Document], list[npt.NDArray[np.uint64]], dict[str, SkippedInput]]:
+) -> tuple[list[Document], ShingleSets, dict[str, SkippedInput]]:
     documents: list[Document] = []
-    rows: list[npt.NDArray[np.uint64]] = []
+    batches: list[ShingleSets] = []
     skipped: dict[str, SkippedInput] = {}
+    unit = "tokens" if config.kind == "word" else "characters"
     total = len(records)
-    for done, record in enumerate(records, start=1):
-        if isinstance(record, SkippedInput):
-            skipped[record.id] = record
-        else:
-            tokens = tokenize(record.text)
-            hashes = shingle_hashes(tokens, config)
-            if len(hashes) == 0:
-                unit = "tokens" if config.kind == "word" else "characters"
-                have = len(tokens) if config.kind == "word" else len(" ".join(tokens.norms))
-                reason = f"too short: {have} {unit}, {config} shingles need at least {config.n}"
+    for lo in range(0, total, _SHINGLE_BATCH):
+        batch = records[lo : lo + _SHINGLE_BATCH]
+        readable = [record for record in batch if isinstance(record, Document)]
+        rows, lengths = shingle_sets([record.text for record in readable], config)
+        shingled = iter(zip(np.diff(rows.indptr), lengths))
+        for record in batch:
+            if isinstance(record, SkippedInput):
+                skipped[record.id] = record
+                continue
+            size, length = next(shingled)
+            if size:
+                documents.append(record)
+            else:
+                reason = f"too short: {length} {unit}, {config} shingles need at least {config.n}"
                 skipped[record.id] = SkippedInput(record.id, record.source, "too short", reason, record.encoding,
                                                   len(record.text))
-            else:
-                documents.append(record)
-                rows.append(hashes)
-        if done % 256 == 0 or done == total:
-            progress("shingles", done, total)
-    return documents, rows, skipped
+        batches.append(rows)
+        progress("shingles", min(lo + _SHINGLE_BATCH, total), total)
+    return documents, concatenate(batches, drop_empty=True), skipped
 
 
 def _drop_boilerplate(

@@ -2,9 +2,9 @@
 
 datasketch's default ("affine32") scheme pre-mixes each 32-bit input hash with
 the MurmurHash3 finaliser and permutes it with ``a * h + b mod 2**32``. We take
-``(a, b)`` from datasketch itself and apply them to a batch of documents'
-shingles as one matrix operation, then reduce per document with
-``np.minimum.reduceat``. The signature of row i equals
+``(a, b)`` from datasketch itself and apply them to all documents' shingles
+in one compiled loop, which keeps a document's row of minima in cache while
+its shingles stream past. The signature of row i equals
 ``datasketch.MinHash(num_perm, seed, hashfunc=int)`` updated with
 ``minhash_inputs(shingle_sets.row(i))``.
 """
@@ -13,16 +13,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numba
 import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
 
 from lineage.config import MinHashConfig
-from lineage.shingles import minhash_inputs
 from lineage.types import ShingleSets
 
 EMPTY = np.uint32(0xFFFFFFFF)  # the value of every slot of an empty set's signature
-_BATCH_SHINGLES = 1 << 15  # shingles per matrix step: 16 MB of uint32 at 128 permutations
 
 
 def permutations(config: MinHashConfig) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
@@ -39,31 +38,31 @@ def _permutations(num_perm: int, seed: int) -> tuple[npt.NDArray[np.uint32], npt
 def minhash_signatures(shingle_sets: ShingleSets, config: MinHashConfig) -> npt.NDArray[np.uint32]:
     """One row of ``config.num_perm`` uint32 values per document; empty documents get all-``EMPTY``."""
     a, b = permutations(config)
-    indptr = shingle_sets.indptr
-    signatures = np.full((len(shingle_sets), config.num_perm), EMPTY, dtype=np.uint32)
-    mixed = _fmix32(minhash_inputs(shingle_sets.hashes))
-    total = len(mixed)
-    for lo in range(0, total, _BATCH_SHINGLES):
-        hi = min(lo + _BATCH_SHINGLES, total)
-        # Documents whose shingles overlap [lo, hi); a long document spans several batches.
-        first = int(np.searchsorted(indptr, lo, side="right")) - 1
-        stop = int(np.searchsorted(indptr, hi, side="left"))
-        docs = np.arange(first, stop)
-        starts = np.maximum(indptr[docs], lo)
-        ends = np.minimum(indptr[docs + 1], hi)
-        keep = starts < ends
-        docs, starts = docs[keep], starts[keep]
-        permuted = mixed[lo:hi, None] * a[None, :] + b[None, :]  # wraps modulo 2**32 on purpose
-        batch_minima = np.minimum.reduceat(permuted, starts - lo, axis=0)
-        signatures[docs] = np.minimum(signatures[docs], batch_minima)
-    return signatures
+    return _signatures(shingle_sets.indptr, shingle_sets.hashes, a, b)
 
 
-def _fmix32(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+@numba.njit(cache=True, nogil=True)
+def _fmix32(value):  # pragma: no cover - compiled
     """MurmurHash3's 32-bit finaliser, as datasketch applies it before permuting."""
-    values = values ^ (values >> np.uint32(16))
-    values *= np.uint32(0x85EBCA6B)
-    values ^= values >> np.uint32(13)
-    values *= np.uint32(0xC2B2AE35)
-    values ^= values >> np.uint32(16)
-    return values
+    # numba widens uint32 products to 64 bits, so each one is cut back to 32.
+    value ^= value >> np.uint32(16)
+    value = np.uint32(value * np.uint32(0x85EBCA6B))
+    value ^= value >> np.uint32(13)
+    value = np.uint32(value * np.uint32(0xC2B2AE35))
+    value ^= value >> np.uint32(16)
+    return value
+
+
+@numba.njit(cache=True, nogil=True)
+def _signatures(indptr, hashes, a, b):  # pragma: no cover - compiled
+    num_perm = len(a)
+    signatures = np.full((len(indptr) - 1, num_perm), EMPTY, dtype=np.uint32)
+    for d in range(len(indptr) - 1):
+        row = signatures[d]
+        for i in range(indptr[d], indptr[d + 1]):
+            mixed = _fmix32(np.uint32(hashes[i] & np.uint64(0xFFFFFFFF)))  # minhash_inputs(), then mixed
+            for p in range(num_perm):
+                value = np.uint32(a[p] * mixed + b[p])  # wraps modulo 2**32 on purpose
+                if value < row[p]:
+                    row[p] = value
+    return signatures

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from lineage.config import ShingleConfig
 from lineage.errors import ConfigError
-from lineage.shingles import incidence_matrix, shingle_hashes, stack
+from lineage.shingles import concatenate, incidence_matrix, shingle_hashes, shingle_sets, stack
 from lineage.text import tokenize
 
 WORD3 = ShingleConfig("word", 3)
@@ -63,3 +63,27 @@ def test_shingles_are_sorted_unique_deterministic_and_bounded(text, config):
     tokens = tokenize(text)
     units = len(tokens) if config.kind == "word" else len(" ".join(tokens.norms))
     assert len(first) <= max(units - config.n + 1, 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from(list("ab cÉ’上海\u0301ﬁ9.,")), max_size=40), max_size=5),
+    st.sampled_from([ShingleConfig("word", 1), WORD3, ShingleConfig("char", 4)]),
+)
+def test_many_documents_at_once_shingle_as_each_alone(texts, config):
+    rows, lengths = shingle_sets(texts, config)
+    assert len(rows) == len(lengths) == len(texts)
+    for i, text in enumerate(texts):
+        tokens = tokenize(text)
+        assert np.array_equal(rows.row(i), shingle_hashes(tokens, config))
+        assert lengths[i] == (len(tokens) if config.kind == "word" else len(" ".join(tokens.norms)))
+
+
+def test_concatenate_keeps_row_order_and_can_drop_empty_rows():
+    first, _ = shingle_sets(["a b c d", "x"], WORD3)
+    second, _ = shingle_sets(["b c d e"], WORD3)
+    both = concatenate([first, second])
+    assert len(both) == 3 and len(both.row(1)) == 0
+    assert np.array_equal(both.row(2), second.row(0))
+    dense = concatenate([first, second], drop_empty=True)
+    assert len(dense) == 2 and np.array_equal(dense.row(1), second.row(0))
