@@ -37,20 +37,31 @@ class ShingleConfig:
 
 @dataclass(frozen=True, slots=True)
 class BoilerplateConfig:
-    """A shingle is boilerplate when more than ``max_df`` of the documents hold it.
+    """What counts as boilerplate (see :mod:`lineage.boilerplate`).
 
-    The filter needs at least ``min_docs`` documents: in a smaller corpus a
-    template phrase shared by every rewrite cannot be told from a site footer.
+    A shingle held by more than ``max_df`` of the documents; or a block of at
+    least ``min_block`` shingles held by the same ``min_docs`` or more documents,
+    less than ``max_share`` of them, whose documents score below ``related``
+    without it. Both need at least ``min_docs`` documents: in a smaller corpus
+    a template phrase shared by every rewrite cannot be told from a site footer.
     """
 
     max_df: float = 0.5
     min_docs: int = 10
+    min_block: int = 3
+    max_share: float = 0.5
+    related: float = 0.1
 
     def __post_init__(self) -> None:
         if not 0.0 < self.max_df <= 1.0:
             raise ConfigError(f"max_df={self.max_df} is outside (0, 1]; pass e.g. --max-df 0.5 (1 disables the filter)")
         if self.min_docs < 2:
             raise ConfigError(f"boilerplate min_docs={self.min_docs} must be at least 2")
+        if self.min_block < 1:
+            raise ConfigError(f"boilerplate min_block={self.min_block} must be at least 1")
+        for name in ("max_share", "related"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"boilerplate {name}={getattr(self, name)} is outside [0, 1]")
 
 
 @dataclass(frozen=True, slots=True)

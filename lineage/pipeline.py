@@ -219,8 +219,7 @@ def _drop_boilerplate(
 ) -> tuple[sparse.csr_array, npt.NDArray[np.uint64], int]:
     """The documents x shingles matrix without boilerplate columns, and each column's hash."""
     matrix, column_hashes = incidence_matrix(shingle_sets)
-    document_frequency = np.asarray(matrix.sum(axis=0)).ravel()
-    boilerplate = boilerplate_columns(document_frequency, len(shingle_sets), config)
+    boilerplate = boilerplate_columns(matrix, config)
     if boilerplate.any():
         keep = np.flatnonzero(~boilerplate)
         matrix, column_hashes = sparse.csr_array(matrix[:, keep]), column_hashes[keep]

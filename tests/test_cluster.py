@@ -4,9 +4,7 @@ import numpy as np
 import pytest
 from scipy.cluster.hierarchy import fcluster
 
-from lineage.boilerplate import boilerplate_columns
 from lineage.cluster import average_linkage, family_labels
-from lineage.config import BoilerplateConfig
 from lineage.tree import spanning_tree
 
 
@@ -23,14 +21,6 @@ def test_average_linkage_merges_the_closest_documents_first():
     assert tree[0][:3].tolist() == pytest.approx([0.0, 1.0, 0.1])
     assert tree[1][:3].tolist() == pytest.approx([2.0, 3.0, 0.4])
     assert list(fcluster(tree, t=0.5, criterion="distance")) == [1, 1, 2, 2]
-
-
-def test_boilerplate_needs_a_large_share_and_enough_documents():
-    frequency = np.array([1, 5, 6, 10])
-    config = BoilerplateConfig(max_df=0.5, min_docs=10)
-    assert boilerplate_columns(frequency, 10, config).tolist() == [False, False, True, True]
-    assert not boilerplate_columns(frequency, 9, config).any()  # too few documents to tell
-    assert not boilerplate_columns(frequency, 10, BoilerplateConfig(max_df=1.0)).any()
 
 
 def test_spanning_tree_keeps_the_strongest_edges_and_roots_at_the_most_central():
