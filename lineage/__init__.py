@@ -7,17 +7,20 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0"
 
-from lineage.config import (  # noqa: E402  (after __version__, which the stages import)
+from lineage import synth  # noqa: E402  (after __version__, which the stages import)
+from lineage.config import (  # noqa: E402
     AnalyzeConfig,
     BoilerplateConfig,
     CandidateConfig,
     ClusterConfig,
     MinHashConfig,
     ShingleConfig,
+    SynthConfig,
 )
 from lineage.errors import ConfigError, InputError, LineageError, OutputError  # noqa: E402
 from lineage.pipeline import analyze  # noqa: E402
 from lineage.report import report_dict, write_report  # noqa: E402
+from lineage.synth import SynthSummary  # noqa: E402
 from lineage.types import Document, Family, Pair, Report, TreeEdge  # noqa: E402
 
 __all__ = [
@@ -35,9 +38,12 @@ __all__ = [
     "Pair",
     "Report",
     "ShingleConfig",
+    "SynthConfig",
+    "SynthSummary",
     "TreeEdge",
     "__version__",
     "analyze",
     "report_dict",
+    "synth",
     "write_report",
 ]

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from lineage import __version__
-from lineage.config import AnalyzeConfig
+from lineage import synth as synthetic
+from lineage.config import AnalyzeConfig, SynthConfig
 from lineage.errors import LineageError
 from lineage.pipeline import analyze as run_analysis
 from lineage.report import REPORT_FILES, count_noun, prepare_output_directory
@@ -17,6 +18,7 @@ from lineage.types import Report
 
 _SHOWN = 5  # pairs and families listed in the summary
 _DEFAULTS = AnalyzeConfig()  # option defaults come from the stage configs, never written twice
+_SYNTH = SynthConfig()
 
 
 class _Lineage(click.Group):
@@ -98,6 +100,61 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
         click.echo(_summary(report, output))
 
 
+@main.command()
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Directory for corpus.jsonl and truth.jsonl (created if missing).")
+@click.option("--docs", default=_SYNTH.docs, show_default=True, type=click.IntRange(1), help="Documents to write.")
+@click.option("--seed", default=_SYNTH.seed, show_default=True, type=click.IntRange(0, 2**32 - 1),
+              help="Random seed; the same options and seed write the same bytes.")
+@click.option("--min-words", default=_SYNTH.min_words, show_default=True, type=click.IntRange(10),
+              help="Shortest template or independent article, in words; rewrites stay near their template's length.")
+@click.option("--max-words", default=_SYNTH.max_words, show_default=True, type=click.IntRange(10),
+              help="Longest template or independent article, in words.")
+@click.option("--topics", default=_SYNTH.topics, show_default=True, type=click.IntRange(1, 1000),
+              help="Topics, each with its own boosted sub-vocabulary.")
+@click.option("--mean-family-size", default=_SYNTH.mean_family_size, show_default=True, type=click.FloatRange(1),
+              help="Mean documents per family (template and rewrites); sizes follow a power law.")
+@click.option("--max-family-size", default=_SYNTH.max_family_size, show_default=True, type=click.IntRange(1, 100_000),
+              help="Largest family.")
+@click.option("--rewrite-mix", default=":".join(f"{weight:g}" for weight in _SYNTH.rewrite_mix), show_default=True,
+              metavar="L:M:H", help="Relative weights of light, medium and heavy rewrites.")
+@click.option("--independent-share", default=_SYNTH.independent_share, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of documents that are independent articles on the families' topics (hard negatives).")
+@click.option("--sites", default=_SYNTH.sites, show_default=True, type=click.IntRange(1, 100_000),
+              help="Sites publishing the documents, each with its own header and footer.")
+@click.option("--boilerplate-words", default=_SYNTH.boilerplate_words, show_default=True, type=click.IntRange(0, 1000),
+              help="Words of each site's header, navigation and footer together; 0 for none.")
+@click.option("--operators", default=_SYNTH.operators, show_default=True, type=click.IntRange(1, 64),
+              help="Spam operators, each running some of the sites with its own keyword pool.")
+@click.option("--injected-share", default=_SYNTH.injected_share, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of documents carrying 2-5 spam keywords of their site's operator.")
+@click.option("--active-families", default=_SYNTH.active_families, show_default=True, type=click.IntRange(1, 10_000),
+              help="Families generated at once: they interleave in the output and bound the memory used.")
+@click.option("--dates/--no-dates", default=_SYNTH.dates, show_default=True,
+              help="Give each document a publication date (a rewrite is always later than its parent).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def synth(output: Path, docs: int, seed: int, min_words: int, max_words: int, topics: int, mean_family_size: float,
+          max_family_size: int, rewrite_mix: str, independent_share: float, sites: int, boilerplate_words: int,
+          operators: int, injected_share: float, active_families: int, dates: bool, quiet: bool) -> None:
+    """Write a simulated content-farm corpus and its ground truth to --output.
+
+    \b
+    Example:
+      lineage synth -o corpora/synth --docs 10000 --seed 1
+    """
+    config = SynthConfig(
+        docs=docs, seed=seed, min_words=min_words, max_words=max_words, topics=topics,
+        mean_family_size=mean_family_size, max_family_size=max_family_size,
+        rewrite_mix=SynthConfig.parse_mix(rewrite_mix), independent_share=independent_share, sites=sites,
+        boilerplate_words=boilerplate_words, operators=operators, injected_share=injected_share,
+        active_families=active_families, dates=dates,
+    )
+    with _ProgressBars(enabled=not quiet and sys.stderr.isatty()) as progress:
+        summary = synthetic.write_corpus(output, config, progress=progress)
+    if not quiet:
+        click.echo(_synth_summary(summary, output))
+
+
 def _configure_logging(verbose: bool) -> None:
     """Our stages' log lines on stderr with --verbose; other libraries' loggers are left alone."""
     logger = logging.getLogger("lineage")
@@ -144,6 +201,22 @@ def _summary(report: Report, output: Path) -> str:
         lines.append(f"... and {len(report.families) - _SHOWN} more families in report.md")
     lines.append(f"Report: {output}/ ({', '.join(REPORT_FILES)})")
     return "\n".join(lines)
+
+
+def _synth_summary(summary: synthetic.SynthSummary, output: Path) -> str:
+    levels = summary.levels
+    rewrites = levels["light"] + levels["medium"] + levels["heavy"]
+    spam = "No spam keywords"
+    if summary.injected_docs:
+        spam = (f"{count_noun(summary.keywords, 'spam keyword')} of {count_noun(len(summary.operators), 'operator')} "
+                f"in {count_noun(summary.injected_docs, 'document')}")
+    return "\n".join([
+        f"Wrote {count_noun(summary.docs, 'document')}: {count_noun(levels['template'], 'family', 'families')} "
+        f"with {count_noun(rewrites, 'rewrite')} ({levels['light']} light, {levels['medium']} medium, "
+        f"{levels['heavy']} heavy) and {count_noun(levels['independent'], 'independent article')}.",
+        f"{spam}; {count_noun(summary.sites, 'site')}.",
+        f"Corpus: {output}/corpus.jsonl; truth: {output}/truth.jsonl",
+    ])
 
 
 class _ProgressBars:

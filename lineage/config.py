@@ -139,3 +139,94 @@ class AnalyzeConfig:
     minhash: MinHashConfig = field(default_factory=MinHashConfig)
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class SynthConfig:
+    """A simulated content-farm corpus: how many documents, and how they are made.
+
+    Families of rewrites have sizes from a truncated power law with mean
+    ``mean_family_size`` and at most ``max_family_size`` members; each rewrite
+    is ``light``, ``medium`` or ``heavy`` in the proportions ``rewrite_mix``.
+    ``independent_share`` of the documents are independent articles on the
+    families' topics, ``injected_share`` carry spam keywords of their site's
+    operator. At most ``active_families`` families are generated at once,
+    which bounds memory and interleaves the families in the output.
+    """
+
+    docs: int = 1000
+    seed: int = 1
+    min_words: int = 300
+    max_words: int = 600
+    topics: int = 12
+    mean_family_size: float = 8.0
+    max_family_size: int = 200
+    rewrite_mix: tuple[float, float, float] = (0.4, 0.35, 0.25)
+    independent_share: float = 0.1
+    sites: int = 20
+    boilerplate_words: int = 50
+    operators: int = 4
+    injected_share: float = 0.3
+    active_families: int = 50
+    dates: bool = True
+
+    def __post_init__(self) -> None:
+        if self.docs < 1:
+            raise ConfigError(f"docs={self.docs} must be at least 1; pass e.g. --docs 1000")
+        if not 0 <= self.seed < 2**32:
+            raise ConfigError(f"seed={self.seed} is outside 0..2**32-1; pass e.g. --seed 1")
+        if not 10 <= self.min_words <= self.max_words <= 100_000:
+            raise ConfigError(
+                f"article length {self.min_words}..{self.max_words} words is not within 10..100000 with "
+                "min_words <= max_words; pass e.g. --min-words 300 --max-words 600"
+            )
+        if not 1 <= self.topics <= 1000:
+            raise ConfigError(f"topics={self.topics} is outside 1..1000; pass e.g. --topics 12")
+        if not 1 <= self.max_family_size <= 100_000:
+            raise ConfigError(
+                f"max_family_size={self.max_family_size} is outside 1..100000; pass e.g. --max-family-size 200"
+            )
+        most = (self.max_family_size + 1) / 2
+        if not 1.0 <= self.mean_family_size <= most:
+            raise ConfigError(
+                f"mean_family_size={self.mean_family_size:g} is outside 1..{most:g}, the range a power law on "
+                f"1..{self.max_family_size} members can have; pass a mean in that range or a larger --max-family-size"
+            )
+        mix = self.rewrite_mix
+        if len(mix) != 3 or not all(0.0 <= weight < float("inf") for weight in mix) or sum(mix) <= 0:
+            raise ConfigError(
+                f"rewrite_mix={mix} is not three non-negative weights (light, medium, heavy) with a positive sum; "
+                "pass e.g. --rewrite-mix 0.4:0.35:0.25"
+            )
+        for name in ("independent_share", "injected_share"):
+            share = getattr(self, name)
+            if not 0.0 <= share <= 1.0:
+                raise ConfigError(f"{name}={share:g} is outside 0..1; pass e.g. --{name.replace('_', '-')} 0.1")
+        if not 1 <= self.sites <= 100_000:
+            raise ConfigError(f"sites={self.sites} is outside 1..100000; pass e.g. --sites 20")
+        if not 0 <= self.boilerplate_words <= 1000:
+            raise ConfigError(
+                f"boilerplate_words={self.boilerplate_words} is outside 0..1000; pass e.g. --boilerplate-words 50 "
+                "(0 for none)"
+            )
+        if not 1 <= self.operators <= min(self.sites, 64):
+            raise ConfigError(
+                f"operators={self.operators} is outside 1..{min(self.sites, 64)} (each operator runs at least one "
+                "site; at most 64 operators); pass fewer --operators or more --sites"
+            )
+        if not 1 <= self.active_families <= 10_000:
+            raise ConfigError(
+                f"active_families={self.active_families} is outside 1..10000; pass e.g. --active-families 50"
+            )
+
+    @staticmethod
+    def parse_mix(spec: str) -> tuple[float, float, float]:
+        """Read ``LIGHT:MEDIUM:HEAVY`` weights such as ``0.4:0.35:0.25`` or ``2:1:1``."""
+        parts = spec.split(":")
+        try:
+            weights = tuple(float(part) for part in parts)
+        except ValueError:
+            weights = ()
+        if len(weights) != 3:
+            raise ConfigError(f"rewrite mix {spec!r} is not LIGHT:MEDIUM:HEAVY; pass e.g. --rewrite-mix 0.4:0.35:0.25")
+        return weights  # type: ignore[return-value]

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import lineage
+from conftest import ROOT
 from lineage.cli import main
 
 
@@ -151,3 +152,95 @@ def test_only_skipped_inputs_still_write_a_report_and_say_so(run, tmp_path):
     assert result.stdout.splitlines()[0] == "Analysed 0 documents, skipped 2 (1 empty, 1 too short); word:3 shingles."
     assert "Nothing to analyse: every input was skipped (reasons in report.md)." in result.stdout
     assert "| `b.txt` |" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_synth_prints_a_summary_and_writes_the_corpus_and_its_truth(run, tmp_path):
+    result = run("synth", "-o", "out", "--docs", "50", "--seed", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Wrote 50 documents: 15 families with 28 rewrites (13 light, 10 medium, 5 heavy) and 7 independent articles.\n"
+        "55 spam keywords of 4 operators in 15 documents; 20 sites.\n"
+        "Corpus: out/corpus.jsonl; truth: out/truth.jsonl\n"
+    )
+    assert result.stderr == ""
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["corpus.jsonl", "truth.jsonl"]
+    assert run("synth", "-o", "quiet", "--docs", "50", "--seed", "1", "-q").output == ""
+    assert (tmp_path / "quiet" / "corpus.jsonl").read_bytes() == (tmp_path / "out" / "corpus.jsonl").read_bytes()
+
+
+def test_synth_options_reach_the_corpus(run, tmp_path):
+    result = run("synth", "-o", "out", "--docs", "30", "--seed", "2", "--no-dates", "--injected-share", "0",
+                 "--boilerplate-words", "0", "--rewrite-mix", "0:0:1", "--independent-share", "0")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == "No spam keywords; 20 sites."
+    records = [json.loads(line) for line in (tmp_path / "out" / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    truths = [json.loads(line) for line in (tmp_path / "out" / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 30 and all(list(record) == ["id", "text"] for record in records)
+    assert {truth["level"] for truth in truths} <= {"template", "heavy"}
+    assert not any(truth["injections"] for truth in truths)
+
+
+def test_synth_output_is_read_by_analyze(run, tmp_path):
+    assert run("synth", "-o", "out", "--docs", "40", "--seed", "3", "-q").exit_code == 0
+    result = run("analyze", "out/corpus.jsonl", "-o", "report")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Analysed 40 documents, skipped 0; word:3 shingles.\n")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--min-words", "500", "--max-words", "100"],
+         "Error: article length 500..100 words is not within 10..100000 with min_words <= max_words; "
+         "pass e.g. --min-words 300 --max-words 600\n"),
+        (["--rewrite-mix", "1:2"], "Error: rewrite mix '1:2' is not LIGHT:MEDIUM:HEAVY; pass e.g. --rewrite-mix 0.4:0.35:0.25\n"),
+        (["--operators", "8", "--sites", "5"],
+         "Error: operators=8 is outside 1..5 (each operator runs at least one site; at most 64 operators); "
+         "pass fewer --operators or more --sites\n"),
+        (["--mean-family-size", "20", "--max-family-size", "10"],
+         "Error: mean_family_size=20 is outside 1..5.5, the range a power law on 1..10 members can have; "
+         "pass a mean in that range or a larger --max-family-size\n"),
+    ],
+)
+def test_synth_bad_settings_are_one_line_and_exit_code_2(run, tmp_path, args, message):
+    result = run("synth", "-o", "out", "--docs", "5", *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+    assert not (tmp_path / "out" / "corpus.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["synth", "--docs", "5"], "Missing option '-o'"),
+        (["synth", "-o", "out", "--docs", "0"], "Invalid value for '--docs'"),
+        (["synth", "-o", "out", "--injected-share", "1.5"], "Invalid value for '--injected-share'"),
+        (["synth", "-o", "out", "--operators", "65"], "Invalid value for '--operators'"),
+        (["synth", "-o", "out", "--seed", "-1"], "Invalid value for '--seed'"),
+    ],
+)
+def test_synth_usage_errors_exit_2_with_one_line(run, args, fragment):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert fragment in result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+
+
+def test_synth_into_a_file_or_past_one_fails_with_one_line(run, tmp_path):
+    (tmp_path / "taken").write_text("x", encoding="utf-8")
+    result = run("synth", "-o", "taken", "--docs", "5")
+    assert result.exit_code == 2 and "is a file" in result.stderr
+    result = run("synth", "-o", "taken/corpus", "--docs", "5")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: taken/corpus: cannot write the corpus there (Not a directory); pass another -o\n"
+    (tmp_path / "out" / "truth.jsonl").mkdir(parents=True)
+    result = run("synth", "-o", "out", "--docs", "5")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: out/truth.jsonl: is in the way of a corpus file; remove it or pass another -o\n"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["truth.jsonl"]
+
+
+def test_synth_example_in_the_readme_prints_what_the_readme_shows(run):
+    result = run("synth", "-o", "corpora/synth", "--docs", "2000", "--seed", "1")
+    assert result.exit_code == 0
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"```\n{result.stdout}```" in readme
