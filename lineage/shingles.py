@@ -209,33 +209,45 @@ def _join_tokens(normal, token_indptr):  # pragma: no cover - compiled
     return units[:k], unit_indptr
 
 
+def _ngram_rows(
+    units: npt.NDArray[np.uint64], unit_indptr: npt.NDArray[np.int64], n: int, salt: np.uint64
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+    """Sorted unique n-gram hashes per document, as CSR ``(indptr, hashes)``."""
+    indptr, hashes = _ngrams(units, unit_indptr, n, salt)
+    # numpy's sort (SIMD where the CPU has it) beats a compiled quicksort six-fold, even called per row.
+    for lo, hi in zip(indptr[:-1].tolist(), indptr[1:].tolist()):
+        hashes[lo:hi].sort()
+    return _drop_repeats(indptr, hashes)
+
+
 @numba.njit(cache=True, nogil=True)
-def _ngram_rows(units, unit_indptr, n, salt):  # pragma: no cover - compiled
-    """Sorted unique n-gram hashes per document, as CSR (indptr, hashes)."""
+def _ngrams(units, unit_indptr, n, salt):  # pragma: no cover - compiled
+    """Every n-gram hash of each document, in text order, as CSR."""
     n_docs = len(unit_indptr) - 1
-    capacity = 0
-    for d in range(n_docs):
-        capacity += max(unit_indptr[d + 1] - unit_indptr[d] - n + 1, 0)
-    hashes = np.empty(capacity, dtype=np.uint64)
     indptr = np.zeros(n_docs + 1, dtype=np.int64)
+    for d in range(n_docs):
+        indptr[d + 1] = indptr[d] + max(unit_indptr[d + 1] - unit_indptr[d] - n + 1, 0)
+    hashes = np.empty(indptr[-1], dtype=np.uint64)
     k = 0
     for d in range(n_docs):
-        lo = unit_indptr[d]
-        row_start = k
-        for i in range(lo, unit_indptr[d + 1] - n + 1):
+        for i in range(unit_indptr[d], unit_indptr[d + 1] - n + 1):
             combined = units[i]
             for offset in range(1, n):
                 combined = combined * _MULTIPLIER + units[i + offset]  # wraps modulo 2**64 on purpose
             hashes[k] = _fmix64(combined ^ salt)
             k += 1
-        if k > row_start:
-            row = np.sort(hashes[row_start:k])
-            kept = 1
-            hashes[row_start] = row[0]
-            for i in range(1, len(row)):
-                if row[i] != row[i - 1]:
-                    hashes[row_start + kept] = row[i]
-                    kept += 1
-            k = row_start + kept
-        indptr[d + 1] = k
-    return indptr, hashes[:k].copy()
+    return indptr, hashes
+
+
+@numba.njit(cache=True, nogil=True)
+def _drop_repeats(indptr, hashes):  # pragma: no cover - compiled
+    """Rows of sorted hashes without repeats, compacted."""
+    out_indptr = np.zeros(len(indptr), dtype=np.int64)
+    k = 0
+    for d in range(len(indptr) - 1):
+        for i in range(indptr[d], indptr[d + 1]):
+            if i == indptr[d] or hashes[i] != hashes[i - 1]:
+                hashes[k] = hashes[i]
+                k += 1
+        out_indptr[d + 1] = k
+    return out_indptr, hashes[:k].copy()

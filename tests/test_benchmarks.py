@@ -1,0 +1,81 @@
+"""A tiny run of every benchmark script, so that they cannot rot: seconds, not minutes."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.fixture(autouse=True)
+def benchmarks_on_path(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+
+
+def run(name: str, tmp_path: Path, *args: str) -> dict:
+    module = importlib.import_module(name)
+    out = tmp_path / f"{name}.json"
+    assert module.main([*args, "--json", str(out)]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_signature_throughput_measures_every_tool_and_the_ratios(tmp_path, monkeypatch):
+    monkeypatch.setattr("os.sched_setaffinity", lambda pid, cpus: None, raising=False)  # leave pytest's cores alone
+    results = run("signatures", tmp_path, "--docs", "60", "--slow-docs", "10", "--rounds", "2",
+                  "--tools", "lineage", "datasketch update", "datasketch bulk", "python floor")
+    rates = results["docs_per_second"]
+    assert set(rates) == {"lineage", "datasketch update", "datasketch bulk", "python floor"}
+    assert all(len(rate["rounds"]) == 2 and rate["median"] > 0 for rate in rates.values())
+    assert set(results["lineage_ratio"]) == {"datasketch update", "datasketch bulk", "python floor"}
+    assert results["shingle"] == "word:5" and results["num_perm"] == 128
+
+
+def test_lsh_quality_finds_the_true_pairs_of_a_small_corpus(tmp_path):
+    results = run("lsh_quality", tmp_path, "--docs", "300")
+    for threshold, figures in results["thresholds"].items():
+        assert figures["lineage"]["bands"] * figures["lineage"]["rows"] <= 128
+        if figures["true_pairs"]:
+            assert figures["lineage"]["recall"] >= 0.9, threshold
+
+
+def test_exact_pairs_equal_brute_force(tmp_path):
+    import numpy as np
+    from lsh_quality import exact_pairs
+    from scipy import sparse
+
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 60, size=(40, 25))
+    rows = [set(row.tolist()) | set(rng.integers(0, 400, size=5).tolist()) for row in base[rng.integers(0, 8, 40)]]
+    indptr = np.cumsum([0] + [len(row) for row in rows])
+    indices = np.concatenate([sorted(row) for row in rows])
+    matrix = sparse.csr_array((np.ones(len(indices), dtype=np.int32), indices, indptr), shape=(40, 400))
+    pairs, jaccard = exact_pairs(matrix, 0.3)
+    brute = {(i, j) for i in range(40) for j in range(i + 1, 40)
+             if len(rows[i] & rows[j]) / len(rows[i] | rows[j]) >= 0.3}
+    assert set(map(tuple, pairs.tolist())) == brute and len(brute) > 10
+
+
+def test_end_to_end_times_analyze_and_draws_the_plot(tmp_path):
+    results = run("end_to_end", tmp_path, "--sizes", "40", "80", "--repeats", "1", "--data", str(tmp_path / "data"),
+                  "--plot", str(tmp_path / "e2e.png"))
+    assert [row["docs"] for row in results["sizes"]] == [40, 80]
+    assert all(row["seconds"] > 0 and row["peak_rss_bytes"] > 10 * 2**20 for row in results["sizes"])
+    assert (tmp_path / "e2e.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_synthetic_quality_scores_families_against_the_truth(tmp_path):
+    results = run("synth_quality", tmp_path, "--docs", "300")
+    assert results["documents"] == 300
+    assert -1.0 <= results["ari"] <= 1.0 and results["ari"] > 0.5
+    assert 0.0 <= results["parent_pairs_reported"] <= 1.0
+
+
+def test_clough_quality_skips_cleanly_without_the_corpus(tmp_path, capsys):
+    module = importlib.import_module("clough_quality")
+    assert module.main([str(tmp_path / "absent")]) == 0
+    assert "not found" in capsys.readouterr().err
