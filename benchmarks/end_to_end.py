@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from common import machine, median, write_json
 from lineage.config import SynthConfig
@@ -56,11 +57,22 @@ def plot(rows: list[dict]) -> Figure:
     figure = Figure(figsize=(8, 3.6), layout="constrained")
     time_axis, memory_axis = figure.subplots(1, 2)
     sizes = [row["docs"] for row in rows]
-    time_axis.plot(sizes, [row["seconds"] for row in rows], "o-", color="#1f77b4")
-    memory_axis.plot(sizes, [row["peak_rss_bytes"] / 2**30 for row in rows], "o-", color="#d62728")
-    for axis, label in ((time_axis, "wall time (s)"), (memory_axis, "peak RSS (GiB)")):
+    series = (
+        (time_axis, [row["seconds"] for row in rows], "wall time (s)", "#1f77b4", "{:.1f} s"),
+        (memory_axis, [row["peak_rss_bytes"] / 2**30 for row in rows], "peak RSS (GiB)", "#d62728", "{:.2f} GiB"),
+    )
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    for axis, values, label, colour, text in series:
+        axis.plot(sizes, values, "o-", color=colour)
+        for size, value in zip(sizes, values):
+            offset = (6, -12) if size != sizes[-1] else (-8, -4)
+            axis.annotate(text.format(value), (size, value), textcoords="offset points", xytext=offset, fontsize=8,
+                          ha="left" if size != sizes[-1] else "right")
         axis.set_xscale("log")
         axis.set_yscale("log")
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        axis.yaxis.set_major_formatter(plain)
+        axis.yaxis.set_minor_formatter(NullFormatter())
         axis.set_xlabel("documents (lineage synth)")
         axis.set_ylabel(label)
         axis.grid(True, which="both", alpha=0.3)

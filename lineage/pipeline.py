@@ -18,7 +18,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from lineage import __version__
-from lineage.boilerplate import boilerplate_columns
+from lineage.boilerplate import boilerplate_columns, without_columns
 from lineage.candidates import lsh_candidate_pairs, lsh_params, rare_shingle_pairs
 from lineage.cluster import average_linkage, family_labels
 from lineage.config import (
@@ -221,8 +221,7 @@ def _drop_boilerplate(
     matrix, column_hashes = incidence_matrix(shingle_sets)
     boilerplate = boilerplate_columns(matrix, config)
     if boilerplate.any():
-        keep = np.flatnonzero(~boilerplate)
-        matrix, column_hashes = sparse.csr_array(matrix[:, keep]), column_hashes[keep]
+        matrix, column_hashes = without_columns(matrix, boilerplate), column_hashes[~boilerplate]
     log.debug("%d boilerplate shingles dropped", int(boilerplate.sum()))
     return matrix, column_hashes, int(boilerplate.sum())
 

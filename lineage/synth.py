@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from lineage.config import SynthConfig
 from lineage.errors import OutputError
+from lineage.report import prepare_output_directory
 
 log = logging.getLogger(__name__)
 _Ints = npt.NDArray[np.int64]
@@ -213,7 +214,7 @@ def write_corpus(directory: str | Path, config: SynthConfig, progress: Progress 
     leaves no half-written file. ``progress(stage, done, total)`` is called
     every thousand documents.
     """
-    out = _prepare_directory(Path(directory))
+    out = prepare_output_directory(directory, SYNTH_FILES, what="the corpus", noun="corpus")
     levels = Counter({level: 0 for level in LEVELS})
     operators: Counter[str] = Counter()
     injected = keywords = 0
@@ -763,21 +764,6 @@ def _site_id(index: int, sites: int) -> str:
 
 
 # --- files ----------------------------------------------------------------------------------------------------
-
-
-def _prepare_directory(out: Path) -> Path:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        handle, probe = tempfile.mkstemp(prefix=".lineage-probe.", dir=out)
-        os.close(handle)
-        os.unlink(probe)
-    except OSError as error:
-        raise OutputError(f"{out}: cannot write the corpus there ({error.strerror}); pass another -o") from error
-    for name in SYNTH_FILES:
-        target = out / name
-        if target.exists() and not target.is_file():
-            raise OutputError(f"{target}: is in the way of a corpus file; remove it or pass another -o")
-    return out
 
 
 def _umask() -> int:

@@ -4,6 +4,7 @@ import csv
 import io
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +149,13 @@ def test_options_come_from_keywords_or_a_config_not_both(shanghai):
     assert lineage.analyze(shanghai, family_threshold=0.02).config == config
     with pytest.raises(lineage.ConfigError, match=r"not both \(got family_threshold, shingle\)"):
         lineage.analyze(shanghai, config=config, shingle="char:5", family_threshold=0.3)
+
+
+def test_report_json_is_one_line_per_item_and_parses_back():
+    from lineage.report import json_text
+
+    value = {"a": [], "b": {}, "c": [1, 2], "d": [{"x": "上海\n", "y": None}], "e": {"f": [[1, 2]], "g": 0.5}}
+    text = json_text(value)
+    assert json.loads(text) == value
+    assert '\n    {"x": "上海\\n", "y": null}\n' in text  # list items compact, one per line, unescaped CJK
+    assert json.loads((Path(__file__).parent.parent / "reports/shanghai/report.json").read_text("utf-8"))
