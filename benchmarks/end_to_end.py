@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import NullLocator
 
 from common import machine, median, write_json
 from lineage.config import SynthConfig
@@ -58,21 +58,19 @@ def plot(rows: list[dict]) -> Figure:
     time_axis, memory_axis = figure.subplots(1, 2)
     sizes = [row["docs"] for row in rows]
     series = (
-        (time_axis, [row["seconds"] for row in rows], "wall time (s)", "#1f77b4", "{:.1f} s"),
-        (memory_axis, [row["peak_rss_bytes"] / 2**30 for row in rows], "peak RSS (GiB)", "#d62728", "{:.2f} GiB"),
+        (time_axis, [row["seconds"] for row in rows], "wall time (s)", "#1f77b4"),
+        (memory_axis, [row["peak_rss_bytes"] / 2**30 for row in rows], "peak RSS (GiB)", "#d62728"),
     )
-    plain = FuncFormatter(lambda value, _: f"{value:g}")
-    for axis, values, label, colour, text in series:
+    for axis, values, label, colour in series:
         axis.plot(sizes, values, "o-", color=colour)
-        for size, value in zip(sizes, values):
-            offset = (6, -12) if size != sizes[-1] else (-8, -4)
-            axis.annotate(text.format(value), (size, value), textcoords="offset points", xytext=offset, fontsize=8,
-                          ha="left" if size != sizes[-1] else "right")
         axis.set_xscale("log")
         axis.set_yscale("log")
-        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
-        axis.yaxis.set_major_formatter(plain)
-        axis.yaxis.set_minor_formatter(NullFormatter())
+        # Ticks at the measured points: readable whatever the range, even under one decade.
+        axis.set_xticks(sizes, [f"{size:,}" for size in sizes])
+        axis.set_yticks(values, [f"{value:.3g}" for value in values])
+        axis.xaxis.set_minor_locator(NullLocator())
+        axis.yaxis.set_minor_locator(NullLocator())
+        axis.margins(x=0.15, y=0.15)
         axis.set_xlabel("documents (lineage synth)")
         axis.set_ylabel(label)
         axis.grid(True, which="both", alpha=0.3)

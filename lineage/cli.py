@@ -21,6 +21,10 @@ _DEFAULTS = AnalyzeConfig()  # option defaults come from the stage configs, neve
 _SYNTH = SynthConfig()
 
 
+# click >= 8.2 signals a bare group invocation with its own UsageError; older click prints help itself.
+_NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class _Lineage(click.Group):
     """Prints every error as one ``Error: ...`` line with its exit code, never a traceback.
 
@@ -31,6 +35,9 @@ class _Lineage(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _NoArgsIsHelp as error:  # bare `lineage`: the help is the answer, not an error
+            click.echo(error.ctx.get_help())
+            sys.exit(0)
         except click.UsageError as error:
             command = error.ctx.command_path if error.ctx else "lineage"
             click.echo(f"Error: {error.format_message()} (see '{command} --help')", err=True)

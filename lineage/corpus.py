@@ -238,7 +238,8 @@ def _check_unique_ids(records: list[Document | SkippedInput]) -> None:
     more = f" and {len(duplicates) - 1} more" if len(duplicates) > 1 else ""
     raise InputError(
         f"duplicate document id {first!r} ({' and '.join(sources[:2])}){more}; "
-        "give every document a unique id (pass each directory once, or fix the JSONL ids)"
+        "give every document a unique id (pass each file or directory once, leave out files that are not "
+        "documents, such as a truth.jsonl beside its corpus, or fix the JSONL ids)"
     )
 
 

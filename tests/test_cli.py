@@ -60,7 +60,8 @@ def test_quiet_prints_nothing(run, planted):
          "pass --num-perm 21 or a higher --threshold\n"),
         (["analyze", "{planted}", "{planted}", "-o", "out"],
          "Error: duplicate document id 'a_heavy.txt' ({planted}/a_heavy.txt and {planted}/a_heavy.txt) and 12 more; "
-         "give every document a unique id (pass each directory once, or fix the JSONL ids)\n"),
+         "give every document a unique id (pass each file or directory once, leave out files that are not "
+         "documents, such as a truth.jsonl beside its corpus, or fix the JSONL ids)\n"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(run, planted, args, message):
@@ -244,3 +245,10 @@ def test_synth_example_in_the_readme_prints_what_the_readme_shows(run):
     assert result.exit_code == 0
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"```\n{result.stdout}```" in readme
+
+
+def test_bare_lineage_prints_the_help_and_succeeds():
+    result = CliRunner().invoke(main, [])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: ") and "analyze" in result.stdout and "synth" in result.stdout
+    assert "Error" not in result.output
