@@ -17,6 +17,7 @@ from lineage.report import REPORT_FILES, count_noun, prepare_output_directory
 from lineage.types import Report
 
 _SHOWN = 5  # pairs and families listed in the summary
+_PATTERN_WIDTH = 100  # characters of a passage shown in the summary
 _DEFAULTS = AnalyzeConfig()  # option defaults come from the stage configs, never written twice
 _SYNTH = SynthConfig()
 
@@ -81,13 +82,16 @@ def main() -> None:
               help="Pairs must share at least this many shingles to be candidates and to be reported.")
 @click.option("--family-threshold", default=_DEFAULTS.cluster.family_threshold, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Pairs with score at least this join documents into families.")
+@click.option("--passages", default=_DEFAULTS.passage.mode, show_default=True, type=click.Choice(["auto", "on", "off"]),
+              help=f"Align the shared passages of every reported pair; auto: when at most "
+                   f"{_DEFAULTS.passage.auto_max_pairs} pairs are reported.")
 @click.option("--neighbours", default=_DEFAULTS.cluster.neighbours, show_default=True, type=click.IntRange(0),
               help="Report each document's N closest pairs, besides every pair at the family threshold.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
 def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int, seed: int, threshold: float,
             recall: float, max_df: float, rare_max_df: int, min_shared: int, family_threshold: float,
-            neighbours: int, quiet: bool, verbose: bool) -> None:
+            neighbours: int, passages: str, quiet: bool, verbose: bool) -> None:
     """Analyse INPUTS (files, directories, JSONL) and write a report to --output.
 
     \b
@@ -100,7 +104,7 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
         report = run_analysis(
             inputs, shingle=shingle, num_perm=num_perm, seed=seed, threshold=threshold, recall=recall,
             max_df=max_df, rare_max_df=rare_max_df, min_shared=min_shared, family_threshold=family_threshold,
-            neighbours=neighbours, progress=progress,
+            neighbours=neighbours, passages=passages, progress=progress,
         )
     report.write(output)
     if not quiet:
@@ -175,6 +179,21 @@ def _configure_logging(verbose: bool) -> None:
     logger.propagate = False
 
 
+def _passage_summary(report: Report) -> str:
+    stats = report.stats
+    if stats["passages_skipped"]:
+        return f"Shared passages not aligned: {stats['passages_skipped']}."
+    longest = max((passage for pair in report.pairs for passage in pair.passages),
+                  key=lambda passage: passage.aligned, default=None)
+    line = (f"{count_noun(stats['passages'], 'shared passage')} in "
+            f"{count_noun(stats['pairs_with_passages'], 'pair')}")
+    if longest is None:
+        return line + "."
+    pattern = " ".join(longest.pattern.split())
+    shown = pattern if len(pattern) <= _PATTERN_WIDTH else pattern[: _PATTERN_WIDTH - 1].rstrip() + "…"
+    return line + f"; the longest ({longest.aligned} words aligned): {shown}"
+
+
 def _summary(report: Report, output: Path) -> str:
     stats = report.stats
     candidates = stats["candidates"]
@@ -189,6 +208,7 @@ def _summary(report: Report, output: Path) -> str:
         f"{candidates['rare']} by rare shingles, {candidates['both']} by both); reported {stats['pairs']}.",
         f"{count_noun(stats['families'], 'family', 'families')} with score >= "
         f"{report.config.cluster.family_threshold:g}; {stats['singletons']} in none.",
+        _passage_summary(report),
     ]
     if stats["documents"] == 0:
         lines.append("Nothing to analyse: every input was skipped (reasons in report.md).")

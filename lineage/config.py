@@ -65,6 +65,35 @@ class BoilerplateConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PassageConfig:
+    """How shared passages are found (see :mod:`lineage.passages`).
+
+    Seeds are shared ``seed``-word n-grams (those repeated more than
+    ``max_repeats`` times in a document excepted); seeds at most ``max_gap``
+    words apart chain into one region; a passage needs ``min_tokens`` aligned words.
+    Alignment costs about 0.6 ms per reported pair, so by default (``mode``
+    "auto") it runs only when at most ``auto_max_pairs`` pairs are reported.
+    """
+
+    seed: int = 3
+    max_gap: int = 8
+    max_repeats: int = 4
+    min_tokens: int = 5
+    mode: str = "auto"  # "on", "off", or "auto": on when at most auto_max_pairs pairs are reported
+    auto_max_pairs: int = 20_000
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("auto", "on", "off"):
+            raise ConfigError(f"passages mode {self.mode!r} is not auto, on or off; pass e.g. --passages on")
+        if not 1 <= self.seed <= 20:
+            raise ConfigError(f"passage seed={self.seed} is outside 1..20 words")
+        if self.max_gap < 0 or self.max_repeats < 1:
+            raise ConfigError(f"passage max_gap={self.max_gap} must be >= 0 and max_repeats={self.max_repeats} >= 1")
+        if self.min_tokens < self.seed:
+            raise ConfigError(f"passage min_tokens={self.min_tokens} is below the seed length {self.seed}")
+
+
+@dataclass(frozen=True, slots=True)
 class MinHashConfig:
     num_perm: int = 128
     seed: int = 1
@@ -139,6 +168,7 @@ class AnalyzeConfig:
     minhash: MinHashConfig = field(default_factory=MinHashConfig)
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    passage: PassageConfig = field(default_factory=PassageConfig)
 
 
 @dataclass(frozen=True, slots=True)

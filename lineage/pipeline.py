@@ -27,10 +27,12 @@ from lineage.config import (
     CandidateConfig,
     ClusterConfig,
     MinHashConfig,
+    PassageConfig,
     ShingleConfig,
 )
 from lineage.corpus import read_corpus
 from lineage.errors import ConfigError
+from lineage.passages import pair_passages
 from lineage.shingles import concatenate, incidence_matrix, shingle_sets
 from lineage.signatures import minhash_signatures
 from lineage.text import tokenize
@@ -41,6 +43,7 @@ from lineage.types import (
     DocumentRecord,
     Family,
     Pair,
+    Passage,
     Report,
     ShingleSets,
     SkippedInput,
@@ -67,6 +70,7 @@ def analyze(
     min_shared: int | None = None,
     family_threshold: float | None = None,
     neighbours: int | None = None,
+    passages: str | None = None,
     config: AnalyzeConfig | None = None,
     progress: Progress | None = None,
 ) -> Report:
@@ -79,7 +83,7 @@ def analyze(
     """
     options = {
         "shingle": shingle, "num_perm": num_perm, "seed": seed, "threshold": threshold, "recall": recall,
-        "max_df": max_df, "rare_max_df": rare_max_df, "min_shared": min_shared,
+        "max_df": max_df, "rare_max_df": rare_max_df, "min_shared": min_shared, "passages": passages,
         "family_threshold": family_threshold, "neighbours": neighbours,
     }
     given = {name: value for name, value in options.items() if value is not None}
@@ -144,8 +148,11 @@ def analyze(
     family_of = {member: family.id for family in families for member in family.members}
     singletons = [doc_id for doc_id in ids if doc_id not in family_of]
 
-    pairs = _pairs(ids, similarities, found_by, reported)
-    log.info("%d pairs reported; %d families", len(pairs), len(families))
+    passages, stats["passages_skipped"] = _passages(documents, similarities, reported, config.passage, report_progress)
+    pairs = _pairs(ids, similarities, found_by, reported, passages)
+    stats["passages"] = sum(len(found) for found in passages)
+    stats["pairs_with_passages"] = sum(1 for found in passages if found)
+    log.info("%d pairs reported, %d shared passages; %d families", len(pairs), stats["passages"], len(families))
     dendrogram = _dendrogram(ids, matrix, families, family_of, config.cluster)
     document_records = _document_records(records, documents, matrix, skipped, family_of)
     stats.update(_summary(document_records, pairs, families, singletons))
@@ -175,6 +182,7 @@ def _config(options: dict[str, Any]) -> AnalyzeConfig:
         candidates=stage(default.candidates, threshold="threshold", recall="recall", rare_max_df="rare_max_df",
                          min_shared="min_shared"),
         cluster=stage(default.cluster, family_threshold="family_threshold", neighbours="neighbours"),
+        passage=stage(default.passage, mode="passages"),
     )
 
 
@@ -295,8 +303,33 @@ def _nearest(similarities: Similarities, kept: npt.NDArray[np.bool_], neighbours
     return chosen
 
 
+def _passages(
+    documents: list[Document],
+    similarities: Similarities,
+    reported: npt.NDArray[np.bool_],
+    config: PassageConfig,
+    progress: Progress,
+) -> tuple[list[tuple[Passage, ...]], str | None]:
+    """Shared passages of each reported pair, or none and the reason they were not aligned."""
+    count = int(reported.sum())
+    if config.mode == "off":
+        return [()] * count, "--passages off"
+    if config.mode == "auto" and count > config.auto_max_pairs:
+        return [()] * count, (f"{count} pairs reported, more than {config.auto_max_pairs} "
+                              "(about 0.6 ms each); pass --passages on to align them")
+    progress("passages", 0, count)
+    pairs = list(zip(similarities.a[reported].tolist(), similarities.b[reported].tolist()))
+    found = pair_passages([doc.text for doc in documents], pairs, config)
+    progress("passages", count, count)
+    return found, None
+
+
 def _pairs(
-    ids: list[str], similarities: Similarities, found_by: npt.NDArray[np.object_], kept: npt.NDArray[np.bool_]
+    ids: list[str],
+    similarities: Similarities,
+    found_by: npt.NDArray[np.object_],
+    kept: npt.NDArray[np.bool_],
+    passages: list[tuple[Passage, ...]],
 ) -> tuple[Pair, ...]:
     pairs = [
         Pair(
@@ -307,8 +340,9 @@ def _pairs(
             containment_b=round(float(similarities.containment_b[k]), 6),
             shared_shingles=int(similarities.shared[k]),
             found_by=found_by[k],
+            passages=found,
         )
-        for k in np.flatnonzero(kept)
+        for k, found in zip(np.flatnonzero(kept), passages)
     ]
     pairs.sort(key=lambda pair: (-pair.score, -pair.jaccard, pair.a, pair.b))
     return tuple(pairs)

@@ -24,6 +24,7 @@ from lineage.types import Report
 
 REPORT_FILES = ("report.json", "report.md", "pairs.csv", "lineage.nwk", "dendrogram.png", "dendrogram.svg")
 _TOP_PAIRS = 20
+_TOP_PASSAGES = 20
 _BACKTICK_RUNS = re.compile(r"`+")
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]|#]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -133,6 +134,20 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "shared_shingles": pair.shared_shingles,
                 "found_by": pair.found_by,
                 "family": family,
+                "passages": [
+                    {
+                        "a_start": passage.a_start,
+                        "a_end": passage.a_end,
+                        "b_start": passage.b_start,
+                        "b_end": passage.b_end,
+                        "a_text": passage.a_text,
+                        "b_text": passage.b_text,
+                        "score": passage.score,
+                        "aligned": passage.aligned,
+                        "pattern": passage.pattern,
+                    }
+                    for passage in pair.passages
+                ],
             }
             for pair, family in zip(report.pairs, _pair_families(report))
         ],
@@ -183,6 +198,10 @@ def parameters(report: Report) -> dict[str, Any]:
         "linkage": "average on 1 - score",
         "dendrogram_max_docs": config.cluster.dendrogram_max_docs,
         "linkage_max_docs": config.cluster.linkage_max_docs,
+        "passages": config.passage.mode,
+        "passage_seed": config.passage.seed,
+        "passage_max_gap": config.passage.max_gap,
+        "passage_min_tokens": config.passage.min_tokens,
     }
 
 
@@ -234,6 +253,7 @@ def markdown(report: Report) -> str:
         lines += ["", "All reported pairs are in `pairs.csv` and `report.json`."]
     else:
         lines.append("No pair shares enough shingles to report.")
+    lines += _passage_lines(report)
     lines += ["", "## Families", ""]
     if report.families:
         lines += [
@@ -267,6 +287,28 @@ def markdown(report: Report) -> str:
         lines += [f"| {_code(doc.id)} | {_code(doc.source)} | {_text(doc.reason)} |" for doc in skipped]
         lines.append("")
     return "\n".join(lines)
+
+
+def _passage_lines(report: Report) -> list[str]:
+    """The longest shared passages of the reported pairs, with their variant slots."""
+    found = [(passage, pair) for pair in report.pairs for passage in pair.passages]
+    found.sort(key=lambda item: (-item[0].aligned, -item[0].score, item[1].a, item[1].b, item[0].a_start))
+    lines = ["", f"## Shared passages ({min(_TOP_PASSAGES, len(found))} longest of {len(found)})", ""]
+    if report.stats.get("passages_skipped"):
+        return lines + [f"Not aligned: {_text(report.stats['passages_skipped'])}."]
+    if not found:
+        return lines + ["No reported pair shares a passage of "
+                        f"{report.config.passage.min_tokens} or more aligned words."]
+    lines += [
+        "Words both documents keep, with each run of differing words written `{a's words|b's words}`. "
+        "Offsets into both texts are in `report.json` (`pairs[].passages`).",
+        "",
+        "| a | b | aligned words | passage |",
+        "| --- | --- | ---: | --- |",
+    ]
+    lines += [f"| {_code(pair.a)} | {_code(pair.b)} | {passage.aligned} | {_text(passage.pattern)} |"
+              for passage, pair in found[:_TOP_PASSAGES]]
+    return lines
 
 
 def _pairs_csv(report: Report) -> str:

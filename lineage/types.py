@@ -73,6 +73,26 @@ CandidateSource = Literal["lsh", "rare", "lsh+rare"]
 
 
 @dataclass(frozen=True, slots=True)
+class Passage:
+    """A region of text two documents share: ``a_text == text_a[a_start:a_end]``, likewise for b.
+
+    ``aligned`` counts the words both sides keep; ``score`` is their share of the
+    passage's words, ``2 * aligned / (words in a + words in b)``. ``pattern`` is
+    a's text with each variant slot written ``{a's words|b's words}``.
+    """
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    a_text: str
+    b_text: str
+    score: float
+    aligned: int
+    pattern: str
+
+
+@dataclass(frozen=True, slots=True)
 class Pair:
     """A verified document pair: every number is exact, computed from the two shingle sets.
 
@@ -88,6 +108,7 @@ class Pair:
     containment_b: float
     shared_shingles: int
     found_by: CandidateSource
+    passages: tuple[Passage, ...] = ()
 
     @property
     def score(self) -> float:

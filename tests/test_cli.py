@@ -30,6 +30,8 @@ def test_analyze_prints_a_concise_summary_and_writes_every_file(run, planted, tm
         "Analysed 13 documents, skipped 0; word:3 shingles.\n"
         "Verified 7 candidate pairs (4 found by LSH, 7 by rare shingles, 4 by both); reported 7.\n"
         "2 families with score >= 0.1; 7 in none.\n"
+        "39 shared passages in 7 pairs; the longest (108 words aligned): Head judge Priya Maddox, a former pastry "
+        "chef, said the {general|overall} standard was the {best|hi…\n"
         "Closest pairs (score = share of the smaller document found in the other):\n"
         "  b_light.txt    b_template.txt  score 0.728  Jaccard 0.566  shared 150\n"
         "  a_light.txt    a_template.txt  score 0.718  Jaccard 0.558  shared 148\n"

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lineage.config import PassageConfig
+from lineage.passages import align, document_tokens, pair_passages
+
+DEMO = Path(__file__).resolve().parent.parent / "corpus" / "shanghai"
+SENTENCE = "The glow from Shanghai's Zhangjiang High-Tech Park never sleeps at night in the city"
+
+
+def passages(a: str, b: str, **config):
+    first, second = document_tokens([a, b])
+    return align(first, second, PassageConfig(**config))
+
+
+def check_offsets(found, a: str, b: str) -> None:
+    for passage in found:
+        assert a[passage.a_start : passage.a_end] == passage.a_text
+        assert b[passage.b_start : passage.b_end] == passage.b_text
+
+
+def test_identical_text_is_one_passage_covering_it_all():
+    [passage] = passages(SENTENCE, SENTENCE)
+    assert (passage.a_start, passage.a_end, passage.b_start, passage.b_end) == (0, len(SENTENCE), 0, len(SENTENCE))
+    assert passage.score == 1.0 and passage.aligned == 15 and passage.pattern == SENTENCE
+
+
+def test_an_inserted_clause_becomes_a_slot_with_an_empty_side():
+    other = "Today the glow from Shanghai's Zhangjiang High-Tech Park, brighter than ever, never sleeps at night in the city"
+    [passage] = passages(SENTENCE, other)
+    assert passage.aligned == 15
+    assert passage.pattern == "The glow from Shanghai's Zhangjiang High-Tech Park {|brighter than ever} never sleeps at night in the city"
+    check_offsets([passage], SENTENCE, other)
+
+
+def test_substituted_words_become_variant_slots():
+    a = "The glow from Shanghai's Zhangjiang High-Tech Park never sleeps. Home to over 1,200 biotech firms."
+    b = "The glow from Shanghai's Zhangjiang Science City laboratories never dims. Inside these research facilities."
+    [passage] = passages(a, b)
+    assert passage.pattern == "The glow from Shanghai's Zhangjiang {High-Tech Park|Science City laboratories} never {sleeps|dims}"
+    assert passage.a_text == "The glow from Shanghai's Zhangjiang High-Tech Park never sleeps"
+    assert passage.b_text == "The glow from Shanghai's Zhangjiang Science City laboratories never dims"
+    check_offsets([passage], a, b)
+
+
+def test_a_long_insertion_splits_the_passage():
+    a = "one two three four five six seven. eight nine ten eleven twelve thirteen fourteen."
+    inserted = " ".join(f"new{k}" for k in range(20))
+    b = f"one two three four five six seven. {inserted}. eight nine ten eleven twelve thirteen fourteen."
+    found = passages(a, b)
+    assert [p.a_text for p in found] == ["one two three four five six seven", "eight nine ten eleven twelve thirteen fourteen"]
+    check_offsets(found, a, b)
+
+
+def test_no_shared_text_and_short_accidental_matches_give_nothing():
+    assert passages("alpha beta gamma delta epsilon zeta", "one two three four five six") == ()
+    assert passages("in the city of light we met", "far from the city of rain they ran") == ()  # 3 words < 5
+
+
+def test_cjk_text_aligns_character_by_character():
+    a = "上海龙凤419论坛 今天 上海的科技园区从不睡觉"
+    b = "爱上海龙凤419会所 今天 上海的科技园区从不休息"
+    found = passages(a, b)
+    check_offsets(found, a, b)
+    assert [p.pattern for p in found] == ["上海龙凤419{论坛|会所} 今天 上海的科技园区从不"]
+    assert found[0].b_start == 1  # after 爱
+
+
+def test_pairs_are_aligned_in_chunks_with_the_same_result_as_alone():
+    texts = [SENTENCE, SENTENCE.upper(), "nothing in common here at all, really nothing", SENTENCE + " again"]
+    pairs = [(0, 1), (2, 3), (0, 3), (1, 3)]
+    chunked = pair_passages(texts, pairs)
+    tokens = document_tokens(texts)
+    assert chunked == [align(tokens[a], tokens[b]) for a, b in pairs]
+    assert chunked[1] == () and chunked[0][0].aligned == 15
+
+
+def test_demo_rewrites_share_their_template_sentences():
+    texts = {path.name[:3]: path.read_text(encoding="utf-8") for path in sorted(DEMO.glob("*.txt"))}
+    tokens = dict(zip(texts, document_tokens(list(texts.values()))))
+    patterns = {p.pattern for p in align(tokens["001"], tokens["002"])}
+    assert "The glow from Shanghai's Zhangjiang {High-Tech Park|Science City laboratories} never {sleeps|dims}" in patterns
+    patterns = {p.pattern for p in align(tokens["001"], tokens["003"])}
+    assert "Once known primarily as China's financial {capital|center}, Shanghai has quietly built" in patterns
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["alpha", "beta", "gamma", "上", "海", "9.6", ".", ",", "it's", "\n"]), max_size=60),
+       st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "上", "海", ".", "\n"]), max_size=60))
+def test_offsets_always_point_at_the_passage_text(words_a, words_b):
+    a, b = " ".join(words_a), " ".join(words_b + words_a[: len(words_a) // 2])
+    found = passages(a, b, min_tokens=3)
+    check_offsets(found, a, b)
+    for passage in found:
+        assert 0 < passage.score <= 1.0 and passage.aligned >= 3
+
+
+def test_bad_passage_settings_are_refused():
+    from lineage.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        PassageConfig(seed=3, min_tokens=2)
+
+
+def test_the_demo_report_holds_the_template_phrases_with_offsets_into_the_texts():
+    import json
+
+    report = json.loads((DEMO.parent.parent / "reports" / "shanghai" / "report.json").read_text(encoding="utf-8"))
+    texts = {path.name: path.read_text(encoding="utf-8") for path in DEMO.glob("*.txt")}
+    found = {}
+    for pair in report["pairs"]:
+        for passage in pair["passages"]:
+            assert texts[pair["a"]][passage["a_start"] : passage["a_end"]] == passage["a_text"]
+            assert texts[pair["b"]][passage["b_start"] : passage["b_end"]] == passage["b_text"]
+            found[passage["pattern"]] = (pair["a"][:3], pair["b"][:3])
+    glow = "The glow from Shanghai's Zhangjiang {High-Tech Park|Science City laboratories} never {sleeps|dims}"
+    assert found[glow] == ("001", "002")
+    assert found["Once known primarily as China's financial {capital|center}, Shanghai has quietly built"] == ("001", "003")
+
+
+def test_auto_mode_leaves_large_reports_unaligned_and_says_so(tmp_path):
+    import lineage
+    from lineage.config import AnalyzeConfig, PassageConfig
+
+    planted = Path(__file__).parent / "data" / "planted"
+    report = lineage.analyze([planted], config=AnalyzeConfig(passage=PassageConfig(auto_max_pairs=3)))
+    assert len(report.pairs) > 3 and all(pair.passages == () for pair in report.pairs)
+    assert report.stats["passages_skipped"].startswith(f"{len(report.pairs)} pairs reported, more than 3")
+    report.write(tmp_path)
+    assert "Not aligned: " in (tmp_path / "report.md").read_text(encoding="utf-8")
+    aligned = lineage.analyze([planted], passages="on")
+    assert aligned.stats["passages_skipped"] is None and aligned.stats["passages"] > 0
+    assert lineage.analyze([planted], passages="off").stats["passages"] == 0
