@@ -179,19 +179,17 @@ def _configure_logging(verbose: bool) -> None:
     logger.propagate = False
 
 
-def _passage_summary(report: Report) -> str:
+def _passage_summary(report: Report) -> list[str]:
     stats = report.stats
     if stats["passages_skipped"]:
-        return f"Shared passages not aligned: {stats['passages_skipped']}."
-    longest = max((passage for pair in report.pairs for passage in pair.passages),
-                  key=lambda passage: passage.aligned, default=None)
-    line = (f"{count_noun(stats['passages'], 'shared passage')} in "
-            f"{count_noun(stats['pairs_with_passages'], 'pair')}")
-    if longest is None:
-        return line + "."
-    pattern = " ".join(longest.pattern.split())
-    shown = pattern if len(pattern) <= _PATTERN_WIDTH else pattern[: _PATTERN_WIDTH - 1].rstrip() + "…"
-    return line + f"; the longest ({longest.aligned} words aligned): {shown}"
+        return [f"Shared passages not aligned: {stats['passages_skipped']}."]
+    lines = [f"{count_noun(stats['passages'], 'shared passage')} in {count_noun(stats['pairs_with_passages'], 'pair')}, "
+             f"merged into {count_noun(stats['phrases'], 'phrase')}" + (":" if report.phrases else ".")]
+    for phrase in report.phrases[:_SHOWN]:
+        pattern = " ".join(phrase.pattern.split())
+        shown = pattern if len(pattern) <= _PATTERN_WIDTH else pattern[: _PATTERN_WIDTH - 1].rstrip() + "…"
+        lines.append(f"  {phrase.id:<4} {len(phrase.docs)} docs  {phrase.words:>3} words  {shown}")
+    return lines
 
 
 def _summary(report: Report, output: Path) -> str:
@@ -208,7 +206,7 @@ def _summary(report: Report, output: Path) -> str:
         f"{candidates['rare']} by rare shingles, {candidates['both']} by both); reported {stats['pairs']}.",
         f"{count_noun(stats['families'], 'family', 'families')} with score >= "
         f"{report.config.cluster.family_threshold:g}; {stats['singletons']} in none.",
-        _passage_summary(report),
+        *_passage_summary(report),
     ]
     if stats["documents"] == 0:
         lines.append("Nothing to analyse: every input was skipped (reasons in report.md).")

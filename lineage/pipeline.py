@@ -33,6 +33,7 @@ from lineage.config import (
 from lineage.corpus import read_corpus
 from lineage.errors import ConfigError
 from lineage.passages import pair_passages
+from lineage.phrases import merge_phrases
 from lineage.shingles import concatenate, incidence_matrix, shingle_sets
 from lineage.signatures import minhash_signatures
 from lineage.text import tokenize
@@ -150,6 +151,8 @@ def analyze(
 
     passages, stats["passages_skipped"] = _passages(documents, similarities, reported, config.passage, report_progress)
     pairs = _pairs(ids, similarities, found_by, reported, passages)
+    phrases = merge_phrases(pairs, {doc.id: doc.text for doc in documents})
+    stats["phrases"] = len(phrases)
     stats["passages"] = sum(len(found) for found in passages)
     stats["pairs_with_passages"] = sum(1 for found in passages if found)
     log.info("%d pairs reported, %d shared passages; %d families", len(pairs), stats["passages"], len(families))
@@ -164,6 +167,7 @@ def analyze(
         newick=newick(families, singletons),
         dendrogram=dendrogram,
         stats={"version": __version__, **stats},
+        phrases=phrases,
     )
 
 

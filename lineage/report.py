@@ -22,7 +22,9 @@ from lineage.errors import OutputError
 from lineage.plots import dendrogram_figure
 from lineage.types import Report
 
-REPORT_FILES = ("report.json", "report.md", "pairs.csv", "lineage.nwk", "dendrogram.png", "dendrogram.svg")
+REPORT_FILES = (
+    "report.json", "report.md", "pairs.csv", "phrases.csv", "lineage.nwk", "dendrogram.png", "dendrogram.svg",
+)
 _TOP_PAIRS = 20
 _TOP_PASSAGES = 20
 _BACKTICK_RUNS = re.compile(r"`+")
@@ -83,6 +85,7 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
         "report.json": (json_text(report_dict(report)) + "\n").encode("utf-8"),
         "report.md": markdown(report).encode("utf-8"),
         "pairs.csv": _pairs_csv(report).encode("utf-8"),
+        "phrases.csv": _phrases_csv(report).encode("utf-8"),
         "lineage.nwk": (report.newick + "\n").encode("utf-8"),
         "dendrogram.png": _render(figure, "png"),
         "dendrogram.svg": _render(figure, "svg"),
@@ -150,6 +153,20 @@ def report_dict(report: Report) -> dict[str, Any]:
                 ],
             }
             for pair, family in zip(report.pairs, _pair_families(report))
+        ],
+        "phrases": [
+            {
+                "id": phrase.id,
+                "pattern": phrase.pattern,
+                "docs": list(phrase.docs),
+                "words": phrase.words,
+                "score": phrase.score,
+                "occurrences": [
+                    {"doc": occurrence.doc, "start": occurrence.start, "end": occurrence.end, "text": occurrence.text}
+                    for occurrence in phrase.occurrences
+                ],
+            }
+            for phrase in report.phrases
         ],
         "families": [
             {
@@ -253,6 +270,7 @@ def markdown(report: Report) -> str:
         lines += ["", "All reported pairs are in `pairs.csv` and `report.json`."]
     else:
         lines.append("No pair shares enough shingles to report.")
+    lines += _phrase_lines(report)
     lines += _passage_lines(report)
     lines += ["", "## Families", ""]
     if report.families:
@@ -287,6 +305,38 @@ def markdown(report: Report) -> str:
         lines += [f"| {_code(doc.id)} | {_code(doc.source)} | {_text(doc.reason)} |" for doc in skipped]
         lines.append("")
     return "\n".join(lines)
+
+
+def _phrase_lines(report: Report) -> list[str]:
+    """The strongest phrases: passages merged across documents, with their variant slots."""
+    phrases = report.phrases
+    lines = ["", f"## Phrases ({min(_TOP_PASSAGES, len(phrases))} strongest of {len(phrases)})", ""]
+    if not phrases:
+        return lines + ["No shared passages, so no phrases."]
+    lines += [
+        "Shared passages merged across documents. Words every document keeps are written as they are; "
+        "each run where some document differs is a slot `{variant|variant|...}`. Ranked by the words all "
+        "keep times the number of other documents. Every occurrence's offsets are in `report.json` "
+        "(`phrases[].occurrences`) and `phrases.csv`.",
+        "",
+        "| phrase | documents | words kept | pattern |",
+        "| --- | --- | ---: | --- |",
+    ]
+    lines += [f"| {phrase.id} | {', '.join(_code(doc) for doc in phrase.docs)} | {phrase.words} | "
+              f"{_text(phrase.pattern)} |" for phrase in phrases[:_TOP_PASSAGES]]
+    return lines
+
+
+def _phrases_csv(report: Report) -> str:
+    """One row per phrase occurrence: the phrase, its pattern and where it occurs."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["phrase", "pattern", "documents", "words", "doc", "start", "end", "text"])
+    for phrase in report.phrases:
+        for occurrence in phrase.occurrences:
+            writer.writerow([phrase.id, phrase.pattern, len(phrase.docs), phrase.words, occurrence.doc,
+                             occurrence.start, occurrence.end, occurrence.text])
+    return buffer.getvalue()
 
 
 def _passage_lines(report: Report) -> list[str]:

@@ -93,6 +93,32 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class Occurrence:
+    """Where a phrase occurs: ``text == document_text[start:end]``."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Text several documents share: ``pattern`` shows the words all keep and ``{a|b|...}`` slots.
+
+    ``words`` counts the words every occurrence keeps; ``score``, the ranking,
+    is ``words * (len(docs) - 1)``.
+    """
+
+    id: str
+    pattern: str
+    docs: tuple[str, ...]
+    occurrences: tuple[Occurrence, ...]
+    words: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
 class Pair:
     """A verified document pair: every number is exact, computed from the two shingle sets.
 
@@ -179,6 +205,7 @@ class Report:
     newick: str
     dendrogram: Dendrogram | None
     stats: dict[str, Any] = field(default_factory=dict)
+    phrases: tuple[Phrase, ...] = ()
 
     def write(self, directory: str | Path) -> list[Path]:
         """Write the report files into ``directory``; return their paths."""

@@ -30,8 +30,12 @@ def test_analyze_prints_a_concise_summary_and_writes_every_file(run, planted, tm
         "Analysed 13 documents, skipped 0; word:3 shingles.\n"
         "Verified 7 candidate pairs (4 found by LSH, 7 by rare shingles, 4 by both); reported 7.\n"
         "2 families with score >= 0.1; 7 in none.\n"
-        "39 shared passages in 7 pairs; the longest (108 words aligned): Head judge Priya Maddox, a former pastry "
-        "chef, said the {general|overall} standard was the {best|hi…\n"
+        "39 shared passages in 7 pairs, merged into 21 phrases:\n"
+        "  P1   3 docs   59 words  Riverton {launched|opened} its first electric tram {route|line} on Saturday morning, ending {almost…\n"
+        "  P2   2 docs  108 words  Head judge Priya Maddox, a former pastry chef, said the {general|overall} standard was the {best|hi…\n"
+        "  P3   2 docs  101 words  Riverton {launched|opened} its first electric tram line on Saturday morning, ending {almost|nearly}…\n"
+        "  P4   4 docs   29 words  {Not everyone is celebrating. Shopkeepers|to protect the historic facades. Traders|Not everyone is…\n"
+        "  P5   2 docs   59 words  The {project|scheme} cost 312 million euros, with around 60 per cent funded by a national infrastru…\n"
         "Closest pairs (score = share of the smaller document found in the other):\n"
         "  b_light.txt    b_template.txt  score 0.728  Jaccard 0.566  shared 150\n"
         "  a_light.txt    a_template.txt  score 0.718  Jaccard 0.558  shared 148\n"
@@ -40,7 +44,7 @@ def test_analyze_prints_a_concise_summary_and_writes_every_file(run, planted, tm
         "  a_heavy.txt    a_template.txt  score 0.237  Jaccard 0.127  shared 49\n"
         "Family F1: 4 documents, root a_light.txt\n"
         "Family F2: 2 documents, root b_light.txt\n"
-        "Report: out/ (report.json, report.md, pairs.csv, lineage.nwk, dendrogram.png, dendrogram.svg)\n"
+        "Report: out/ (report.json, report.md, pairs.csv, phrases.csv, lineage.nwk, dendrogram.png, dendrogram.svg)\n"
     )
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(lineage.report.REPORT_FILES)

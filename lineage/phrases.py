@@ -1,0 +1,137 @@
+"""Phrases: passages that several documents share, merged into one pattern with variant slots.
+
+Each passage of a pair is two occurrences, one in each document, and joins
+them. Occurrences in one document that overlap by at least 80% of the longer
+join too, so a sentence that 001 shares with 002 and with 003 becomes one
+phrase of three documents, while a short phrase inside a longer shared
+sentence stays a phrase of its own. Each phrase's occurrences are aligned to a
+reference occurrence (the one in the document with the most links); words that
+every occurrence keeps are written as they are, and each run between them
+where any occurrence differs becomes a slot ``{variant|variant|...}``.
+
+Phrases are ranked by the evidence they carry: the words every occurrence
+keeps, times the number of other documents holding them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+
+from rapidfuzz.distance import Indel
+
+from lineage.passages import DocumentTokens, document_tokens
+from lineage.types import Occurrence, Pair, Phrase
+
+_SAME_OCCURRENCE = 0.8  # overlap, as a share of the longer span, that makes two occurrences one
+
+
+def merge_phrases(pairs: Sequence[Pair], texts: Mapping[str, str]) -> tuple[Phrase, ...]:
+    """The phrases of the passages of ``pairs``, best first; ``texts`` maps document ids to text."""
+    spans: list[tuple[str, int, int]] = []
+    parent: list[int] = []
+
+    def find(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def union(left: int, right: int) -> None:
+        left, right = find(left), find(right)
+        if left != right:
+            parent[max(left, right)] = min(left, right)
+
+    links: Counter[int] = Counter()
+    for pair in pairs:
+        for passage in pair.passages:
+            first, second = len(spans), len(spans) + 1
+            spans += [(pair.a, passage.a_start, passage.a_end), (pair.b, passage.b_start, passage.b_end)]
+            parent += [first, second]
+            union(first, second)
+            links[first] += 1
+            links[second] += 1
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for node, (doc, _, _) in enumerate(spans):
+        by_doc[doc].append(node)
+    for nodes in by_doc.values():
+        nodes.sort(key=lambda node: spans[node][1:])
+        for left, right in zip(nodes, nodes[1:]):
+            (_, start_l, end_l), (_, start_r, end_r) = spans[left], spans[right]
+            overlap = min(end_l, end_r) - max(start_l, start_r)
+            if overlap >= _SAME_OCCURRENCE * max(end_l - start_l, end_r - start_r):
+                union(left, right)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for node in range(len(spans)):
+        groups[find(node)].append(node)
+    phrases = [_phrase(nodes, spans, links, texts) for nodes in groups.values()]
+    phrases.sort(key=lambda phrase: (-phrase.score, -phrase.words, phrase.pattern))
+    return tuple(
+        Phrase(f"P{number}", phrase.pattern, phrase.docs, phrase.occurrences, phrase.words, phrase.score)
+        for number, phrase in enumerate(phrases, start=1)
+    )
+
+
+def _phrase(nodes: list[int], spans: list[tuple[str, int, int]], links: Counter[int], texts: Mapping[str, str]) -> Phrase:
+    """One phrase from its linked occurrences; overlapping spans in one document become one occurrence."""
+    by_doc: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    weight: Counter[str] = Counter()
+    for node in nodes:
+        doc, start, end = spans[node]
+        by_doc[doc].append((start, end))
+        weight[doc] += links[node]
+    occurrences = []
+    longest: dict[str, tuple[int, int]] = {}
+    for doc in sorted(by_doc):
+        merged: list[list[int]] = []
+        for start, end in sorted(by_doc[doc]):
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        occurrences += [Occurrence(doc, start, end, texts[doc][start:end]) for start, end in merged]
+        longest[doc] = max(((start, end) for start, end in merged), key=lambda span: (span[1] - span[0], -span[0]))
+    docs = sorted(by_doc)
+    reference = min(docs, key=lambda doc: (-weight[doc], doc))
+    tokens = dict(zip(docs, document_tokens([texts[doc][longest[doc][0] : longest[doc][1]] for doc in docs])))
+    pattern, words = _pattern(tokens[reference], [tokens[doc] for doc in docs if doc != reference])
+    return Phrase("", pattern, tuple(docs), tuple(occurrences), words, float(words * (len(docs) - 1)))
+
+
+def _pattern(reference: DocumentTokens, others: list[DocumentTokens]) -> tuple[str, int]:
+    """The reference's text with every run that some occurrence changes written as ``{a|b|...}``."""
+    n = len(reference)
+    matches = []  # per other occurrence: reference token -> its token, or -1
+    for other in others:
+        match = [-1] * n
+        for op in Indel.opcodes(reference.hashes.tolist(), other.hashes.tolist()):
+            if op.tag == "equal":
+                for offset in range(op.src_end - op.src_start):
+                    match[op.src_start + offset] = op.dest_start + offset
+        matches.append(match)
+    stable = [k for k in range(n) if all(match[k] >= 0 for match in matches)]
+    out: list[str] = []
+    previous = -1  # the last stable reference token written
+    for anchor in [*stable, n]:
+        variants = [_tokens_text(reference, previous + 1, anchor)]
+        for other, match in zip(others, matches):
+            first = match[previous] + 1 if previous >= 0 else 0
+            last = match[anchor] if anchor < n else len(other)
+            variants.append(_tokens_text(other, first, last))
+        first_ref, last_ref = previous + 1, anchor  # the reference's own slot tokens
+        before = reference.text[reference.ends[previous] : reference.starts[first_ref]] if previous >= 0 and first_ref < last_ref else " "
+        after = reference.text[reference.ends[last_ref - 1] : reference.starts[anchor]] if anchor < n and first_ref < last_ref else " "
+        if any(variants):
+            distinct = list(dict.fromkeys(variants))
+            body = "{" + "|".join(distinct) + "}" if len(distinct) > 1 else distinct[0]
+            out.append((before if previous >= 0 else "") + body + (after if anchor < n else ""))
+        elif previous >= 0 and anchor < n:
+            out.append(reference.text[reference.ends[previous] : reference.starts[anchor]])
+        if anchor < n:
+            out.append(reference.text[reference.starts[anchor] : reference.ends[anchor]])
+        previous = anchor
+    return "".join(out).strip(), len(stable)
+
+
+def _tokens_text(doc: DocumentTokens, first: int, last: int) -> str:
+    return doc.text[doc.starts[first] : doc.ends[last - 1]] if last > first else ""

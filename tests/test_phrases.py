@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from lineage.passages import align, document_tokens
+from lineage.phrases import merge_phrases
+from lineage.types import Pair
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pairs_of(texts: dict[str, str]) -> list[Pair]:
+    ids = sorted(texts)
+    tokens = dict(zip(ids, document_tokens([texts[doc] for doc in ids])))
+    return [
+        Pair(a, b, 0.0, 0.0, 0.0, 0, "rare", align(tokens[a], tokens[b]))
+        for i, a in enumerate(ids) for b in ids[i + 1 :]
+    ]
+
+
+def test_a_sentence_three_rewrites_share_is_one_phrase_with_three_way_slots():
+    texts = {
+        "x": "Intro one here. The glow from the Zhangjiang park never sleeps at night. Outro x.",
+        "y": "Other start. The glow from the Zhangjiang campus never dims at night. Tail y.",
+        "z": "Third. The glow from the Zhangjiang labs never fades at night. End z.",
+    }
+    [phrase] = merge_phrases(pairs_of(texts), texts)
+    assert phrase.docs == ("x", "y", "z") and phrase.id == "P1"
+    assert phrase.pattern == "The glow from the Zhangjiang {park|campus|labs} never {sleeps|dims|fades} at night"
+    assert phrase.words == 8 and phrase.score == 16.0
+    for occurrence in phrase.occurrences:
+        assert texts[occurrence.doc][occurrence.start : occurrence.end] == occurrence.text
+
+
+def test_a_short_phrase_inside_a_longer_shared_sentence_stands_alone():
+    shared = "the committee approved the new budget for the harbour district"
+    inner = "approved the new budget for"
+    texts = {
+        "a": f"{shared}. Something else entirely here. Then again {shared}.",
+        "b": f"Intro words. {shared}.",
+        "c": f"Unrelated opening sentence. It was {inner} schools.",
+    }
+    phrases = merge_phrases(pairs_of(texts), texts)
+    by_docs = {phrase.docs: phrase for phrase in phrases}
+    assert by_docs[("a", "b")].pattern == shared  # a's second copy matches b's one copy only once
+    assert by_docs[("a", "b", "c")].pattern == inner
+    assert [(o.doc, o.start, o.end) for o in by_docs[("a", "b", "c")].occurrences] == [("a", 14, 41), ("b", 27, 54), ("c", 35, 62)]
+    for phrase in phrases:
+        for occurrence in phrase.occurrences:
+            assert texts[occurrence.doc][occurrence.start : occurrence.end] == occurrence.text
+
+
+def test_no_passages_no_phrases():
+    assert merge_phrases([Pair("a", "b", 0.0, 0.0, 0.0, 0, "rare")], {"a": "x", "b": "y"}) == ()
+
+
+def test_the_demo_report_lists_the_glow_phrase_of_001_and_002():
+    report = json.loads((ROOT / "reports" / "shanghai" / "report.json").read_text(encoding="utf-8"))
+    patterns = {phrase["pattern"]: [doc[:3] for doc in phrase["docs"]] for phrase in report["phrases"]}
+    glow = "The glow from Shanghai's Zhangjiang {High-Tech Park|Science City laboratories} never {sleeps|dims}"
+    assert patterns[glow] == ["001", "002"]
+    texts = {path.name: path.read_text(encoding="utf-8") for path in (ROOT / "corpus" / "shanghai").glob("*.txt")}
+    for phrase in report["phrases"]:
+        for occurrence in phrase["occurrences"]:
+            assert texts[occurrence["doc"]][occurrence["start"] : occurrence["end"]] == occurrence["text"]
+    with (ROOT / "reports" / "shanghai" / "phrases.csv").open(encoding="utf-8", newline="") as handle:
+        csv_rows = list(csv.reader(handle))
+    assert csv_rows[0] == ["phrase", "pattern", "documents", "words", "doc", "start", "end", "text"]
+    assert len(csv_rows) == 1 + sum(len(phrase["occurrences"]) for phrase in report["phrases"])
