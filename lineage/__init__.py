@@ -14,35 +14,54 @@ from lineage.config import (  # noqa: E402
     CandidateConfig,
     ClusterConfig,
     MinHashConfig,
+    PassageConfig,
     ShingleConfig,
     SynthConfig,
 )
 from lineage.errors import ConfigError, InputError, LineageError, OutputError  # noqa: E402
-from lineage.pipeline import analyze  # noqa: E402
+from lineage.pipeline import analyze, compare  # noqa: E402
 from lineage.report import report_dict, write_report  # noqa: E402
 from lineage.synth import SynthSummary  # noqa: E402
-from lineage.types import Document, Family, Pair, Report, TreeEdge  # noqa: E402
+from lineage.types import (  # noqa: E402
+    Comparison,
+    Document,
+    Family,
+    Occurrence,
+    Pair,
+    Passage,
+    Phrase,
+    Report,
+    Segment,
+    TreeEdge,
+)
 
 __all__ = [
     "AnalyzeConfig",
     "BoilerplateConfig",
     "CandidateConfig",
     "ClusterConfig",
+    "Comparison",
     "ConfigError",
     "Document",
     "Family",
     "InputError",
     "LineageError",
     "MinHashConfig",
+    "Occurrence",
     "OutputError",
     "Pair",
+    "Passage",
+    "PassageConfig",
+    "Phrase",
     "Report",
+    "Segment",
     "ShingleConfig",
     "SynthConfig",
     "SynthSummary",
     "TreeEdge",
     "__version__",
     "analyze",
+    "compare",
     "report_dict",
     "synth",
     "write_report",

@@ -13,8 +13,9 @@ from lineage import synth as synthetic
 from lineage.config import AnalyzeConfig, SynthConfig
 from lineage.errors import LineageError
 from lineage.pipeline import analyze as run_analysis
+from lineage.pipeline import compare as run_comparison
 from lineage.report import REPORT_FILES, count_noun, prepare_output_directory
-from lineage.types import Report
+from lineage.types import Comparison, Report
 
 _SHOWN = 5  # pairs and families listed in the summary
 _PATTERN_WIDTH = 100  # characters of a passage shown in the summary
@@ -164,6 +165,57 @@ def synth(output: Path, docs: int, seed: int, min_words: int, max_words: int, to
         summary = synthetic.write_corpus(output, config, progress=progress)
     if not quiet:
         click.echo(_synth_summary(summary, output))
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path, exists=True),
+              help="Read A and B as document ids from these files or directories (as analyze names them).")
+@click.option("--shingle", default=str(_DEFAULTS.shingle), show_default=True,
+              help="Shingles for the overlap figures: word:N or char:N.")
+def compare(a: str, b: str, corpus: tuple[Path, ...], shingle: str) -> None:
+    """Show the passages two documents share, side by side, variants marked.
+
+    A and B are two files, or two document ids with --corpus. Words both keep are
+    highlighted; each variant slot is in [brackets] (coloured on a terminal).
+
+    \b
+    Examples:
+      lineage compare corpus/shanghai/001_8d0afbd8c3a3ca36.txt corpus/shanghai/002_82837cee5602c89a.txt
+      lineage compare 001_8d0afbd8c3a3ca36.txt 002_82837cee5602c89a.txt --corpus corpus/shanghai
+    """
+    comparison = run_comparison(a, b, corpus=list(corpus) or None, shingle=shingle)
+    click.echo(_comparison_text(comparison))
+
+
+def _comparison_text(comparison: Comparison) -> str:
+    lines = [
+        f"a: {comparison.a.id} ({count_noun(len(comparison.a.text), 'character')})",
+        f"b: {comparison.b.id} ({count_noun(len(comparison.b.text), 'character')})",
+        f"{comparison.shingle} shingles: Jaccard {comparison.jaccard:.3f}, {comparison.containment_a:.1%} of a in b, "
+        f"{comparison.containment_b:.1%} of b in a; "
+        f"{count_noun(len(comparison.passages), 'shared passage')}.",
+    ]
+    for number, (passage, runs) in enumerate(zip(comparison.passages, comparison.segments), start=1):
+        lines += [
+            "",
+            f"Passage {number} of {len(comparison.passages)}: {passage.aligned} words aligned (score {passage.score:.2f}); "
+            f"a {passage.a_start}-{passage.a_end}, b {passage.b_start}-{passage.b_end}",
+        ]
+        for side, colour in (("a", "red"), ("b", "yellow")):
+            pieces = []
+            for run in runs:
+                text, gap = (run.a_text, run.a_gap) if side == "a" else (run.b_text, run.b_gap)
+                shown = " ".join(text.split())
+                if gap.strip():
+                    pieces.append(" ".join(gap.split()) + " ")
+                elif gap or (pieces and not shown):
+                    pieces.append(" ")
+                pieces.append(click.style(shown, fg="green", bold=True) if run.kept
+                              else click.style(f"[{shown or ' '}]", fg=colour))
+            lines.append(f"  {side} │ " + "".join(pieces))
+    return "\n".join(lines)
 
 
 def _configure_logging(verbose: bool) -> None:

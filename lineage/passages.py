@@ -36,7 +36,7 @@ from rapidfuzz.distance import Indel
 from lineage.config import PassageConfig
 from lineage.shingles import token_hashes
 from lineage.text import codepoints, token_spans
-from lineage.types import Passage
+from lineage.types import Passage, Segment
 
 _SENTENCE_MARK = re.compile(r"[.!?。！？\n]")
 _PAIRS_PER_CHUNK = 4096
@@ -242,10 +242,35 @@ def _passage(a: DocumentTokens, b: DocumentTokens, a0: int, a1: int, b0: int, b1
     )
 
 
-def _pattern(a: DocumentTokens, b: DocumentTokens, a0: int, b0: int, opcodes) -> str:
-    """a's text of the passage with each run of differing words written ``{a's words|b's words}``."""
-    # Group the opcodes into alternating kept runs and variant slots, in a's token numbers.
-    pieces: list[tuple[bool, int, int, int, int]] = []  # (kept, a from, a to, b from, b to)
+def segments(a: DocumentTokens, b: DocumentTokens, passage: Passage) -> list[Segment]:
+    """The passage as alternating runs of words both keep and variant slots, with each side's text.
+
+    Each side's text runs from the segment's first token to its last; the text
+    between segments is in ``a_gap``/``b_gap`` (before the segment).
+    """
+    a0, a1 = _token_range(a, passage.a_start, passage.a_end)
+    b0, b1 = _token_range(b, passage.b_start, passage.b_end)
+    out = []
+    a_previous, b_previous = a0, b0
+    for kept, sa, ea, sb, eb in _pieces(Indel.opcodes(a.hashes[a0:a1].tolist(), b.hashes[b0:b1].tolist()), a0, b0):
+        out.append(Segment(
+            kept,
+            _tokens_text(a, sa, ea),
+            _tokens_text(b, sb, eb),
+            a.text[a.ends[a_previous - 1] : a.starts[sa]] if sa > a0 and ea > sa else "",
+            b.text[b.ends[b_previous - 1] : b.starts[sb]] if sb > b0 and eb > sb else "",
+        ))
+        a_previous, b_previous = (ea if ea > sa else a_previous), (eb if eb > sb else b_previous)
+    return out
+
+
+def _token_range(doc: DocumentTokens, start: int, end: int) -> tuple[int, int]:
+    return int(np.searchsorted(doc.starts, start, side="left")), int(np.searchsorted(doc.ends, end, side="right"))
+
+
+def _pieces(opcodes, a0: int, b0: int) -> list[tuple[bool, int, int, int, int]]:
+    """Opcodes grouped into alternating kept runs and variant slots: ``(kept, a from, a to, b from, b to)``."""
+    pieces: list[tuple[bool, int, int, int, int]] = []
     for op in opcodes:
         kept = op.tag == "equal"
         if pieces and not kept and not pieces[-1][0]:
@@ -253,9 +278,14 @@ def _pattern(a: DocumentTokens, b: DocumentTokens, a0: int, b0: int, opcodes) ->
             pieces[-1] = (False, sa, a0 + op.src_end, sb, b0 + op.dest_end)
         else:
             pieces.append((kept, a0 + op.src_start, a0 + op.src_end, b0 + op.dest_start, b0 + op.dest_end))
+    return pieces
+
+
+def _pattern(a: DocumentTokens, b: DocumentTokens, a0: int, b0: int, opcodes) -> str:
+    """a's text of the passage with each run of differing words written ``{a's words|b's words}``."""
     out: list[str] = []
     previous_end: int | None = None  # a's token after the last one written
-    for kept, sa, ea, sb, eb in pieces:
+    for kept, sa, ea, sb, eb in _pieces(opcodes, a0, b0):
         if previous_end is not None and ea > sa:
             gap = a.text[a.ends[previous_end - 1] : a.starts[sa]]
             out.append(gap if gap == "" or gap.strip() else " ")

@@ -31,14 +31,15 @@ from lineage.config import (
     ShingleConfig,
 )
 from lineage.corpus import read_corpus
-from lineage.errors import ConfigError
-from lineage.passages import pair_passages
+from lineage.errors import ConfigError, InputError
+from lineage.passages import align, document_tokens, pair_passages, segments
 from lineage.phrases import merge_phrases
 from lineage.shingles import concatenate, incidence_matrix, shingle_sets
 from lineage.signatures import minhash_signatures
 from lineage.text import tokenize
 from lineage.tree import newick, spanning_tree
 from lineage.types import (
+    Comparison,
     Dendrogram,
     Document,
     DocumentRecord,
@@ -429,3 +430,56 @@ def _summary(
         "documents_in_families": sum(len(family.members) for family in families),
         "singletons": len(singletons),
     }
+
+
+def compare(
+    a: str | Path,
+    b: str | Path,
+    *,
+    corpus: str | Path | Sequence[str | Path] | None = None,
+    shingle: str | ShingleConfig | None = None,
+) -> Comparison:
+    """The shared passages of two documents, with their shingle overlap.
+
+    Without ``corpus``, ``a`` and ``b`` are files holding one document each;
+    with it, they are ids of documents in ``corpus`` (as ``analyze`` names them).
+    """
+    config = shingle if isinstance(shingle, ShingleConfig) else ShingleConfig.parse(shingle or str(ShingleConfig()))
+    if corpus is not None:
+        paths = [corpus] if isinstance(corpus, (str, Path)) else list(corpus)
+        by_id = {record.id: record for record in read_corpus(paths)}
+        shown = ", ".join(str(path) for path in paths)
+        first, second = (_document(by_id.get(str(doc_id)), str(doc_id), f"in {shown}") for doc_id in (a, b))
+    else:
+        first, second = (_only_document(Path(path)) for path in (a, b))
+    rows, _ = shingle_sets([first.text, second.text], config)
+    set_a, set_b = set(rows.row(0).tolist()), set(rows.row(1).tolist())
+    shared = len(set_a & set_b)
+    tokens_a, tokens_b = document_tokens([first.text, second.text])
+    passages = align(tokens_a, tokens_b)
+    return Comparison(
+        a=first,
+        b=second,
+        shingle=str(config),
+        jaccard=shared / len(set_a | set_b) if set_a | set_b else 0.0,
+        containment_a=shared / len(set_a) if set_a else 0.0,
+        containment_b=shared / len(set_b) if set_b else 0.0,
+        passages=passages,
+        segments=tuple(tuple(segments(tokens_a, tokens_b, passage)) for passage in passages),
+    )
+
+
+def _document(record: Document | SkippedInput | None, doc_id: str, where: str) -> Document:
+    if record is None:
+        raise InputError(f"{doc_id}: no document with this id {where}; ids are paths relative to a directory "
+                         "given or JSONL ids, as in report.json")
+    if isinstance(record, SkippedInput):
+        raise InputError(f"{doc_id}: skipped ({record.reason}); pick a document that can be analysed")
+    return record
+
+
+def _only_document(path: Path) -> Document:
+    records = read_corpus([path])
+    if len(records) != 1:
+        raise InputError(f"{path}: holds {len(records)} documents; pass --corpus {path} and two of their ids")
+    return _document(records[0], str(path), f"in {path}")

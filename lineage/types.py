@@ -93,6 +93,35 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of a passage: words both sides keep (``kept``), or a variant slot.
+
+    Each side's text runs from the run's first word to its last; ``a_gap`` and
+    ``b_gap`` are each side's text between the previous run and this one.
+    """
+
+    kept: bool
+    a_text: str
+    b_text: str
+    a_gap: str
+    b_gap: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Two documents side by side: their shingle overlap and the passages they share."""
+
+    a: Document
+    b: Document
+    shingle: str
+    jaccard: float
+    containment_a: float
+    containment_b: float
+    passages: tuple[Passage, ...]
+    segments: tuple[tuple[Segment, ...], ...]  # each passage's runs
+
+
+@dataclass(frozen=True, slots=True)
 class Occurrence:
     """Where a phrase occurs: ``text == document_text[start:end]``."""
 

@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -258,3 +259,43 @@ def test_bare_lineage_prints_the_help_and_succeeds():
     assert result.exit_code == 0
     assert result.stdout.startswith("Usage: ") and "analyze" in result.stdout and "synth" in result.stdout
     assert "Error" not in result.output
+
+
+DEMO = Path(__file__).resolve().parent.parent / "corpus" / "shanghai"
+
+
+def test_compare_shows_the_shared_passages_with_variants_in_brackets():
+    a, b = DEMO / "001_8d0afbd8c3a3ca36.txt", DEMO / "002_82837cee5602c89a.txt"
+    result = CliRunner().invoke(main, ["compare", str(a), str(b)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"a: {a} (3568 characters)\n"
+        f"b: {b} (4553 characters)\n"
+        "word:3 shingles: Jaccard 0.015, 3.4% of a in b, 2.5% of b in a; 2 shared passages.\n"
+        "\n"
+        "Passage 1 of 2: 6 words aligned (score 0.60); a 227-290, b 0-72\n"
+        "  a │ The glow from Shanghai's Zhangjiang [High-Tech Park] never [sleeps]\n"
+        "  b │ The glow from Shanghai's Zhangjiang [Science City laboratories] never [dims]\n"
+        "\n"
+        "Passage 2 of 2: 5 words aligned (score 1.00); a 1150-1157, b 1649-1656\n"
+        "  a │ 上海龙凤419\n"
+        "  b │ 上海龙凤419\n"
+    )
+    by_id = CliRunner().invoke(main, ["compare", a.name, b.name, "--corpus", str(DEMO)])
+    assert by_id.stdout.replace(a.name, str(a)).replace(b.name, str(b)) == result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["compare", "missing.txt", "other.txt"], "Error: missing.txt: no such file or directory; check the path\n"),
+        (["compare", "nope", "001_8d0afbd8c3a3ca36.txt", "--corpus", str(DEMO)],
+         f"Error: nope: no document with this id in {DEMO}; ids are paths relative to a directory given or JSONL "
+         "ids, as in report.json\n"),
+        (["compare", str(DEMO), str(DEMO / "001_8d0afbd8c3a3ca36.txt")],
+         f"Error: {DEMO}: holds 5 documents; pass --corpus {DEMO} and two of their ids\n"),
+    ],
+)
+def test_compare_errors_are_one_line_with_exit_code_2(args, message):
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.stderr) == (2, message)
