@@ -79,3 +79,12 @@ def test_clough_quality_skips_cleanly_without_the_corpus(tmp_path, capsys):
     module = importlib.import_module("clough_quality")
     assert module.main([str(tmp_path / "absent")]) == 0
     assert "not found" in capsys.readouterr().err
+
+
+def test_passage_coverage_is_whole_for_a_copy_and_nothing_for_unrelated_text(tmp_path, capsys):
+    module = importlib.import_module("passage_quality")
+    text = "The committee approved the new budget for the harbour district on Monday evening."
+    assert module.coverage(text, "Intro. " + text + " Outro.") == (1.0, 1.0)
+    assert module.coverage(text, "Nothing here resembles that sentence in any way at all.") == (0.0, 0.0)
+    assert module.main([str(tmp_path / "absent")]) == 0
+    assert "not found" in capsys.readouterr().err
