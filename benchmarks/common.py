@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -30,13 +31,11 @@ def synthetic(docs: int, seed: int, **knobs: Any) -> tuple[list[dict], list[dict
 def machine(packages: Iterable[str] = ()) -> dict[str, Any]:
     """CPU, core count, Python and package versions: printed and stored beside every figure."""
     cpu = platform.processor() or platform.machine()
-    try:
+    with contextlib.suppress(OSError):  # no /proc (not Linux): keep platform's answer
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     versions = {}
     for name in ("lineage", "numpy", "numba", "scipy", "datasketch", *packages):
         try:
