@@ -104,7 +104,8 @@ def analyze(
     log.info("shingled %d documents (%s), %d skipped", len(documents), config.shingle, len(skipped))
     stats: dict[str, Any] = {"inputs": len(records)}
 
-    matrix, column_hashes, boilerplate = _drop_boilerplate(shingled, config.boilerplate)
+    matrix, column_hashes, boilerplate_hashes = _drop_boilerplate(shingled, config.boilerplate)
+    boilerplate = len(boilerplate_hashes)
     stats["shingles"] = int(len(shingled.hashes))
     stats["distinct_shingles"] = int(matrix.shape[1] + boilerplate)
     stats["boilerplate_shingles"] = boilerplate
@@ -151,6 +152,7 @@ def analyze(
     singletons = [doc_id for doc_id in ids if doc_id not in family_of]
 
     passages, stats["passages_skipped"] = _passages(documents, similarities, reported, config.passage, report_progress)
+    passages, stats["boilerplate_passages"] = _without_boilerplate(passages, boilerplate_hashes, config.shingle)
     pairs = _pairs(ids, similarities, found_by, reported, passages)
     phrases = merge_phrases(pairs, {doc.id: doc.text for doc in documents})
     stats["phrases"] = len(phrases)
@@ -229,14 +231,15 @@ def _shingle_documents(
 
 def _drop_boilerplate(
     shingle_sets: ShingleSets, config: BoilerplateConfig
-) -> tuple[sparse.csr_array, npt.NDArray[np.uint64], int]:
-    """The documents x shingles matrix without boilerplate columns, and each column's hash."""
+) -> tuple[sparse.csr_array, npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """The documents x shingles matrix without boilerplate columns, each column's hash, and the dropped hashes."""
     matrix, column_hashes = incidence_matrix(shingle_sets)
     boilerplate = boilerplate_columns(matrix, config)
+    dropped = column_hashes[boilerplate]
     if boilerplate.any():
         matrix, column_hashes = without_columns(matrix, boilerplate), column_hashes[~boilerplate]
-    log.debug("%d boilerplate shingles dropped", int(boilerplate.sum()))
-    return matrix, column_hashes, int(boilerplate.sum())
+    log.debug("%d boilerplate shingles dropped", len(dropped))
+    return matrix, column_hashes, dropped
 
 
 def _merge_candidates(
@@ -327,6 +330,22 @@ def _passages(
     found = pair_passages([doc.text for doc in documents], pairs, config)
     progress("passages", count, count)
     return found, None
+
+
+def _without_boilerplate(
+    passages: list[tuple[Passage, ...]], boilerplate: npt.NDArray[np.uint64], config: ShingleConfig
+) -> tuple[list[tuple[Passage, ...]], int]:
+    """Passages without those made mostly (half or more of their shingles) of boilerplate, and how many went."""
+    flat = [passage for found in passages for passage in found]
+    if len(boilerplate) == 0 or not flat:
+        return passages, 0
+    rows, _ = shingle_sets([passage.a_text for passage in flat], config)
+    sizes = np.diff(rows.indptr)
+    in_boilerplate = np.bincount(np.repeat(np.arange(len(flat)), sizes), weights=np.isin(rows.hashes, boilerplate),
+                                 minlength=len(flat))
+    furniture = {id(passage) for passage, count, size in zip(flat, in_boilerplate, sizes) if size and 2 * count >= size}
+    kept = [tuple(passage for passage in found if id(passage) not in furniture) for found in passages]
+    return kept, len(furniture)
 
 
 def _pairs(

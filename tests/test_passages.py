@@ -136,3 +136,20 @@ def test_auto_mode_leaves_large_reports_unaligned_and_says_so(tmp_path):
     aligned = lineage.analyze([planted], passages="on")
     assert aligned.stats["passages_skipped"] is None and aligned.stats["passages"] > 0
     assert lineage.analyze([planted], passages="off").stats["passages"] == 0
+
+
+def test_site_boilerplate_is_no_passage_between_unrelated_pages(tmp_path):
+    import json
+
+    import lineage
+    from lineage.config import SynthConfig
+
+    lineage.synth.write_corpus(tmp_path, SynthConfig(docs=300, seed=3, sites=5))
+    truth = {row["id"]: row for row in map(json.loads, (tmp_path / "truth.jsonl").read_text("utf-8").splitlines())}
+    report = lineage.analyze([tmp_path / "corpus.jsonl"], passages="on")
+    assert report.stats["boilerplate_passages"] > 0 and report.stats["passages"] > 0
+    unrelated = [pair for pair in report.pairs
+                 if truth[pair.a]["family"] != truth[pair.b]["family"] and truth[pair.a]["site"] == truth[pair.b]["site"]]
+    assert len(unrelated) > 10  # pages of one site are among each other's nearest neighbours
+    footers = [passage for pair in unrelated for passage in pair.passages if "©" in passage.a_text]
+    assert footers == []  # their header and footer were dropped as boilerplate
