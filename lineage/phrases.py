@@ -10,13 +10,20 @@ every occurrence keeps are written as they are, and each run between them
 where any occurrence differs becomes a slot ``{variant|variant|...}``.
 
 Phrases are ranked by the evidence they carry: the words every occurrence
-keeps, times the number of other documents holding them.
+keeps, times the number of other documents holding them, times how rare the
+phrase's shingles are in the corpus (their mean ``log((N + 1) / df)``), so that
+a stock phrase or a string injected into every page weighs less than a
+template sentence two rewrites share.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
 
 from rapidfuzz.distance import Indel
 
@@ -26,8 +33,16 @@ from lineage.types import Occurrence, Pair, Phrase
 _SAME_OCCURRENCE = 0.8  # overlap, as a share of the longer span, that makes two occurrences one
 
 
-def merge_phrases(pairs: Sequence[Pair], texts: Mapping[str, str]) -> tuple[Phrase, ...]:
-    """The phrases of the passages of ``pairs``, best first; ``texts`` maps document ids to text."""
+def merge_phrases(
+    pairs: Sequence[Pair],
+    texts: Mapping[str, str],
+    rarity: Callable[[list[str]], npt.NDArray[np.float64]] | None = None,
+) -> tuple[Phrase, ...]:
+    """The phrases of the passages of ``pairs``, best first; ``texts`` maps document ids to text.
+
+    ``rarity`` gives each of a list of texts a weight (how rare its shingles are
+    in the corpus); without it every phrase weighs 1.
+    """
     spans: list[tuple[str, int, int]] = []
     parent: list[int] = []
 
@@ -65,6 +80,9 @@ def merge_phrases(pairs: Sequence[Pair], texts: Mapping[str, str]) -> tuple[Phra
     for node in range(len(spans)):
         groups[find(node)].append(node)
     phrases = [_phrase(nodes, spans, links, texts) for nodes in groups.values()]
+    if rarity is not None and phrases:
+        weights = rarity([phrase.occurrences[0].text for phrase in phrases])
+        phrases = [replace(phrase, score=round(phrase.score * float(weight), 6)) for phrase, weight in zip(phrases, weights)]
     phrases.sort(key=lambda phrase: (-phrase.score, -phrase.words, phrase.pattern))
     return tuple(
         Phrase(f"P{number}", phrase.pattern, phrase.docs, phrase.occurrences, phrase.words, phrase.score)

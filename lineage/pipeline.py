@@ -154,7 +154,8 @@ def analyze(
     passages, stats["passages_skipped"] = _passages(documents, similarities, reported, config.passage, report_progress)
     passages, stats["boilerplate_passages"] = _without_boilerplate(passages, boilerplate_hashes, config.shingle)
     pairs = _pairs(ids, similarities, found_by, reported, passages)
-    phrases = merge_phrases(pairs, {doc.id: doc.text for doc in documents})
+    phrases = merge_phrases(pairs, {doc.id: doc.text for doc in documents},
+                            _rarity(matrix, column_hashes, boilerplate_hashes, config.shingle))
     stats["phrases"] = len(phrases)
     stats["passages"] = sum(len(found) for found in passages)
     stats["pairs_with_passages"] = sum(1 for found in passages if found)
@@ -330,6 +331,32 @@ def _passages(
     found = pair_passages([doc.text for doc in documents], pairs, config)
     progress("passages", count, count)
     return found, None
+
+
+def _rarity(
+    matrix: sparse.csr_array,
+    column_hashes: npt.NDArray[np.uint64],
+    boilerplate: npt.NDArray[np.uint64],
+    config: ShingleConfig,
+) -> Callable[[list[str]], npt.NDArray[np.float64]]:
+    """A function giving texts the mean inverse document frequency ``log((N + 1) / df)`` of their shingles.
+
+    Shingles not in the corpus's columns (boilerplate, or too short a text) count as held by every document.
+    """
+    n_docs = matrix.shape[0]
+    frequency = np.bincount(matrix.indices, minlength=matrix.shape[1])
+
+    def rarity(texts: list[str]) -> npt.NDArray[np.float64]:
+        rows, _ = shingle_sets(texts, config)
+        position = np.clip(np.searchsorted(column_hashes, rows.hashes), 0, max(len(column_hashes) - 1, 0))
+        found = (column_hashes[position] == rows.hashes) if len(column_hashes) else np.zeros(len(rows.hashes), bool)
+        df = np.where(found, frequency[position] if len(frequency) else 0, n_docs)
+        idf = np.log((n_docs + 1) / np.maximum(df, 1))
+        sizes = np.diff(rows.indptr)
+        total = np.bincount(np.repeat(np.arange(len(texts)), sizes), weights=idf, minlength=len(texts))
+        return np.where(sizes > 0, total / np.maximum(sizes, 1), np.log((n_docs + 1) / max(n_docs, 1)))
+
+    return rarity
 
 
 def _without_boilerplate(

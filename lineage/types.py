@@ -136,7 +136,8 @@ class Phrase:
     """Text several documents share: ``pattern`` shows the words all keep and ``{a|b|...}`` slots.
 
     ``words`` counts the words every occurrence keeps; ``score``, the ranking,
-    is ``words * (len(docs) - 1)``.
+    is ``words * (len(docs) - 1)`` times the mean ``log((N + 1) / df)`` of the
+    phrase's shingles in the corpus of N documents (how rare they are).
     """
 
     id: str

@@ -69,3 +69,22 @@ def test_the_demo_report_lists_the_glow_phrase_of_001_and_002():
         csv_rows = list(csv.reader(handle))
     assert csv_rows[0] == ["phrase", "pattern", "documents", "words", "doc", "start", "end", "text"]
     assert len(csv_rows) == 1 + sum(len(phrase["occurrences"]) for phrase in report["phrases"])
+
+
+def test_a_string_on_every_page_ranks_below_a_rarer_sentence_two_pages_share(tmp_path):
+    import lineage
+
+    stamp = "zebra quartz violin harbour mango"
+    sentence = "the committee approved the new budget for the harbour district"
+    bodies = [
+        f"{stamp}. Apples grow on trees near the river bank every autumn. {sentence}.",
+        f"{stamp}. Trains leave the station early on weekday mornings. {sentence}.",
+        f"{stamp}. Children play football in the park after school.",
+        f"{stamp}. Old ships rust slowly in the quiet northern bay.",
+    ]
+    for number, body in enumerate(bodies):
+        (tmp_path / f"d{number}.txt").write_text(body, encoding="utf-8")
+    phrases = lineage.analyze([tmp_path]).phrases
+    patterns = [phrase.pattern for phrase in phrases]
+    assert patterns.index(sentence) < patterns.index(stamp)  # 2 documents, rare, beats 4 documents, everywhere
+    assert phrases[patterns.index(stamp)].docs == ("d0.txt", "d1.txt", "d2.txt", "d3.txt")
