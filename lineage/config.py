@@ -76,7 +76,7 @@ class PassageConfig:
     """
 
     seed: int = 3
-    max_gap: int = 8
+    max_gap: int = 12
     max_repeats: int = 4
     min_tokens: int = 5
     mode: str = "auto"  # "on", "off", or "auto": on when at most auto_max_pairs pairs are reported

@@ -76,9 +76,11 @@ def test_a_string_on_every_page_ranks_below_a_rarer_sentence_two_pages_share(tmp
 
     stamp = "zebra quartz violin harbour mango"
     sentence = "the committee approved the new budget for the harbour district"
-    bodies = [
-        f"{stamp}. Apples grow on trees near the river bank every autumn. {sentence}.",
-        f"{stamp}. Trains leave the station early on weekday mornings. {sentence}.",
+    filler = "Apples grow on trees near the river bank every autumn while farmers count crates and sing old songs loudly."
+    other = "Trains leave the station early on weekday mornings and return late after dark with tired commuters inside."
+    bodies = [  # the fillers keep the stamp and the sentence more than max_gap words apart
+        f"{stamp}. {filler} {sentence}.",
+        f"{stamp}. {other} {sentence}.",
         f"{stamp}. Children play football in the park after school.",
         f"{stamp}. Old ships rust slowly in the quiet northern bay.",
     ]
