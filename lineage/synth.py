@@ -28,6 +28,7 @@ from lineage.report import prepare_output_directory
 
 log = logging.getLogger(__name__)
 _Ints = npt.NDArray[np.int64]
+_Spans = list[tuple[int, int]]  # (start, end) character offsets of each sentence in a document's text
 
 SYNTH_FILES = ("corpus.jsonl", "truth.jsonl")
 LEVELS = ("template", "light", "medium", "heavy", "independent")
@@ -110,6 +111,7 @@ _SAME_SITE = 0.2  # a rewrite stays on its parent's site; otherwise another farm
 _LATEST_PARENT = 0.4  # a rewrite is made from the newest member; otherwise from any earlier one
 _HEADER_INJECTION = 0.3  # an injected document also has a keyword at the end of its header line
 _KEYWORDS_PER_DOC = (2, 5)
+_PARAGRAPH_BREAK = len("\n\n")  # the widest gap between two sentences without a keyword in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +157,10 @@ def generate(config: SynthConfig) -> Iterator[tuple[dict[str, Any], dict[str, An
 
     ``record`` is ``{"id", "text"}`` plus ``"date"`` when ``config.dates``;
     ``truth`` is ``{"id", "family", "parent", "operator", "level", "site",
-    "topic", "injections"}`` with ``injections`` a list of ``{"start", "end", "text"}``
-    character offsets into ``record["text"]``. A parent is always yielded
+    "topic", "injections", "copied"}`` with ``injections`` a list of ``{"start", "end", "text"}``
+    character offsets into ``record["text"]`` and ``copied`` a list of ``{"start", "end",
+    "parent_start", "parent_end"}``: the runs of sentences copied, in order, from the parent,
+    as character offsets into both texts (see :func:`_copied`). A parent is always yielded
     before its children.
     """
     language = _language()
@@ -174,7 +178,8 @@ def generate(config: SynthConfig) -> Iterator[tuple[dict[str, Any], dict[str, An
         if rng.random() < config.independent_share:
             families += 1
             family, member = _new_family(rng, language, world, config, f"fam{families:0{width}d}", 1, doc_id)
-            yield _document(rng, language, world, config, family, member, None, "independent")
+            record, truth, _ = _document(rng, language, world, config, family, member, None, "independent")
+            yield record, truth
             continue
         slot = int(rng.integers(config.active_families))
         if active[slot] is None and occupied and planned >= config.docs - number + 1:
@@ -192,10 +197,10 @@ def generate(config: SynthConfig) -> Iterator[tuple[dict[str, Any], dict[str, An
             members = family.members
             parent = members[-1] if rng.random() < _LATEST_PARENT else members[int(rng.integers(len(members)))]
             level = _REWRITE_LEVELS[int(mix.searchsorted(rng.random(), side="right"))]
-            body = _rewrite(rng, language, parent.body, _INTENSITY[level], world.topics[family.topic], family.focus,
-                            family.words)
+            body, origins = _rewrite(rng, language, parent.body, _INTENSITY[level], world.topics[family.topic],
+                                     family.focus, family.words)
             site = parent.site if rng.random() < _SAME_SITE else int(rng.integers(config.sites))
-            member = _Member(doc_id, body, parent.date + int(rng.geometric(1 / _CHILD_DELAY_DAYS)), site)
+            member = _Member(doc_id, body, parent.date + int(rng.geometric(1 / _CHILD_DELAY_DAYS)), site, origins)
             family.members.append(member)
         planned -= 1
         if len(family.members) == family.size:
@@ -203,7 +208,8 @@ def generate(config: SynthConfig) -> Iterator[tuple[dict[str, Any], dict[str, An
             occupied.remove(slot)
         else:
             active[slot] = family
-        yield _document(rng, language, world, config, family, member, parent, level)
+        record, truth, member.spans = _document(rng, language, world, config, family, member, parent, level)
+        yield record, truth
 
 
 def write_corpus(directory: str | Path, config: SynthConfig, progress: Progress | None = None) -> SynthSummary:
@@ -434,7 +440,7 @@ def _site(rng: np.random.Generator, language: _Language, topics: tuple[_Topic, .
     lengths = _split_evenly(footer_words, 10)
     topic = topics[int(rng.integers(len(topics)))]
     words, lengths, terminals = _sentences(rng, language, lengths, topic, np.zeros(0, dtype=np.int64))
-    paragraph = _render(language, _Body(words, np.cumsum(lengths), terminals, np.array([len(lengths)])))[0]
+    paragraph = " ".join(_render(language, _Body(words, np.cumsum(lengths), terminals, np.array([len(lengths)])))[0])
     return _Site(operator, header, f"{paragraph} © {name}.")
 
 
@@ -492,12 +498,14 @@ class _Body:
     paragraph_ends: _Ints  # sentence index where each paragraph ends
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Member:
     id: str
     body: _Body
     date: int  # proleptic Gregorian ordinal
     site: int
+    origins: _Ints | None = None  # the parent's sentence each sentence was made from, -1 if new; None in a template
+    spans: _Spans | None = None  # set once it is published
 
 
 @dataclass(slots=True)
@@ -610,11 +618,13 @@ def _sentences(rng: np.random.Generator, language: _Language, lengths: _Ints, to
 
 
 def _rewrite(rng: np.random.Generator, language: _Language, body: _Body, base: _Rates, topic: _Topic,
-             focus: _Ints, template_words: int) -> _Body:
-    """A rewrite of ``body``: synonyms, paraphrased, inserted, dropped and swapped sentences.
+             focus: _Ints, template_words: int) -> tuple[_Body, _Ints]:
+    """A rewrite of ``body`` (synonyms, paraphrased, inserted, dropped and swapped sentences) and its origins.
 
-    Insertions outnumber drops in a rewrite shorter than its template and the
-    other way round, so that long chains of rewrites keep about its length.
+    The origins are the sentence of ``body`` that each sentence of the rewrite
+    was made from, however reworded, or -1 for a new one. Insertions outnumber
+    drops in a rewrite shorter than its template and the other way round, so
+    that long chains of rewrites keep about its length.
     """
     scale = rng.uniform(0.85, 1.15)
     ends = body.sentence_ends
@@ -674,7 +684,8 @@ def _rewrite(rng: np.random.Generator, language: _Language, body: _Body, base: _
     out_ends = np.cumsum(out_lengths)
     gather = np.repeat(pool_starts[order] - (out_ends - out_lengths), out_lengths) + np.arange(out_ends[-1])
     paragraph_ends = np.append(np.flatnonzero(paragraphs[1:] != paragraphs[:-1]) + 1, len(order))
-    return _Body(pool_words[gather], out_ends, pool_terminals[order], paragraph_ends)
+    origins = np.where(order < count, order, -1)
+    return _Body(pool_words[gather], out_ends, pool_terminals[order], paragraph_ends), origins
 
 
 def _lengths(ends: _Ints) -> _Ints:
@@ -687,8 +698,8 @@ def _lengths(ends: _Ints) -> _Ints:
 # --- documents ------------------------------------------------------------------------------------------------
 
 
-def _render(language: _Language, body: _Body) -> list[str]:
-    """The body's paragraphs as text: capitalised sentences with commas and final marks."""
+def _render(language: _Language, body: _Body) -> list[list[str]]:
+    """The body's paragraphs, each the list of its sentences: capitalised words with commas and a final mark."""
     words = body.words
     ends = body.sentence_ends
     capital = ((words & _PROPER) != 0).astype(np.intp)
@@ -699,13 +710,18 @@ def _render(language: _Language, body: _Body) -> list[str]:
     tokens[comma] = tokens[comma] + ","
     tokens[ends - 1] = tokens[ends - 1] + _TERMINALS[body.terminals]
     texts = tokens.tolist()
-    bounds = [0, *ends[body.paragraph_ends - 1].tolist()]
-    return [" ".join(texts[start:end]) for start, end in zip(bounds, bounds[1:])]
+    bounds = [0, *ends.tolist()]
+    sentences = [" ".join(texts[start:end]) for start, end in zip(bounds, bounds[1:])]
+    bounds = [0, *body.paragraph_ends.tolist()]
+    return [sentences[start:end] for start, end in zip(bounds, bounds[1:])]
 
 
 def _document(rng: np.random.Generator, language: _Language, world: _World, config: SynthConfig, family: _Family,
-              member: _Member, parent: _Member | None, level: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The member published on its site, with its operator's keywords if it is injected, and its truth."""
+              member: _Member, parent: _Member | None, level: str) -> tuple[dict[str, Any], dict[str, Any], _Spans]:
+    """The member published on its site, with its operator's keywords if it is injected, its truth and its spans.
+
+    The spans locate its sentences in its text, for the truth of its children.
+    """
     site = world.sites[member.site]
     paragraphs = _render(language, member.body)
     header = site.header
@@ -721,9 +737,11 @@ def _document(rng: np.random.Generator, language: _Language, world: _World, conf
         places += (first_paragraph + np.sort(rng.choice(len(paragraphs), size=count, replace=False))).tolist()
         picks = rng.integers(len(pool), size=len(places))
         keywords = {place: pool[pick] for place, pick in zip(places, picks.tolist())}
-    parts = ([header] if header else []) + paragraphs + ([site.footer] if site.footer else [])
+    parts = ([header] if header else []) + [" ".join(sentences) for sentences in paragraphs]
+    parts += [site.footer] if site.footer else []
     pieces: list[str] = []
     injections = []
+    part_ends = []
     position = 0
     for index, part in enumerate(parts):
         if index:
@@ -739,6 +757,13 @@ def _document(rng: np.random.Generator, language: _Language, world: _World, conf
             injections.append({"start": position, "end": position + len(keyword), "text": keyword})
         pieces.append(part)
         position += len(part)
+        part_ends.append(position)
+    spans: _Spans = []
+    for index, sentences in enumerate(paragraphs, start=first_paragraph):
+        start = part_ends[index] - len(parts[index])  # a paragraph ends where its part does, keyword or not
+        for sentence in sentences:
+            spans.append((start, start + len(sentence)))
+            start += len(sentence) + 1
     record: dict[str, Any] = {"id": member.id, "text": "".join(pieces)}
     if config.dates:
         record["date"] = dt.date.fromordinal(member.date).isoformat()
@@ -751,8 +776,37 @@ def _document(rng: np.random.Generator, language: _Language, world: _World, conf
         "site": _site_id(member.site, config.sites),
         "topic": f"topic{family.topic + 1:0{len(str(config.topics))}d}",
         "injections": injections,
+        "copied": _copied(member.origins, spans, parent.spans) if parent else [],
     }
-    return record, truth
+    return record, truth, spans
+
+
+def _copied(origins: _Ints | None, spans: _Spans, parent_spans: _Spans | None) -> list[dict[str, int]]:
+    """The cases of text reuse: runs of sentences made, in order, from consecutive sentences of the parent.
+
+    Each is ``{"start", "end", "parent_start", "parent_end"}``, character offsets
+    into the child's and the parent's texts from the first letter of the run's
+    first sentence to the final mark of its last. A run ends at a new, dropped or
+    swapped sentence, and where a keyword opens a paragraph on either side: the
+    only gaps between sentences wider than a paragraph break hold one.
+    """
+    assert origins is not None and parent_spans is not None, "a rewrite is published after its parent"
+    cases: list[dict[str, int]] = []
+    case: dict[str, int] | None = None
+    previous, previous_end = -1, 0
+    # A loop: an article has about twenty sentences, fewer than numpy's calls would cost.
+    for origin, (start, end) in zip(origins.tolist(), spans):
+        if origin < 0:
+            case = None
+        elif (case is not None and origin == previous + 1 and start - previous_end <= _PARAGRAPH_BREAK
+              and parent_spans[origin][0] - parent_spans[previous][1] <= _PARAGRAPH_BREAK):
+            case["end"], case["parent_end"] = end, parent_spans[origin][1]
+        else:
+            parent_start, parent_end = parent_spans[origin]
+            case = {"start": start, "end": end, "parent_start": parent_start, "parent_end": parent_end}
+            cases.append(case)
+        previous, previous_end = origin, end
+    return cases
 
 
 def _operator_id(index: int) -> str:

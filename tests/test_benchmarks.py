@@ -88,3 +88,24 @@ def test_passage_coverage_is_whole_for_a_copy_and_nothing_for_unrelated_text(tmp
     assert module.coverage(text, "Nothing here resembles that sentence in any way at all.") == (0.0, 0.0)
     assert module.main([str(tmp_path / "absent")]) == 0
     assert "not found" in capsys.readouterr().err
+
+
+def test_pan_measures_reward_one_exact_detection_and_punish_fragments():
+    module = importlib.import_module("passage_plagdet")
+    case = ((100, 200), (10, 110))
+    exact = module.pan_measures([case], [case])
+    assert (exact["precision"], exact["recall"], exact["granularity"], exact["plagdet"]) == (1.0, 1.0, 1.0, 1.0)
+    halves = module.pan_measures([case], [((100, 150), (10, 60)), ((150, 200), (60, 110))])
+    assert halves["recall"] == 1.0 and halves["granularity"] == 2.0 and halves["plagdet"] < 0.64
+    wrong_side = module.pan_measures([case], [((100, 200), (500, 600))])  # overlaps on one side only
+    assert wrong_side["recall"] == 0.0 and wrong_side["precision"] == 0.0
+    half = module.pan_measures([case], [((100, 300), (10, 210))])
+    assert half["precision"] == 0.5 and half["recall"] == 1.0
+
+
+def test_passage_plagdet_scores_a_small_synthetic_corpus(tmp_path):
+    results = run("passage_plagdet", tmp_path, "--docs", "150")
+    for level, figures in results["levels"].items():
+        assert figures["cases"] > 0, level
+        assert 0.5 < figures["precision"] <= 1.0 and 0.3 < figures["recall"] <= 1.0
+        assert figures["granularity"] >= 1.0 and 0 < figures["plagdet"] <= 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -54,7 +55,8 @@ def test_both_files_hold_the_same_documents_in_the_same_order(written, corpus):
     assert len(corpus) == SMALL.docs
     for number, (record, truth) in enumerate(corpus, start=1):
         assert list(record) == ["id", "text", "date"]
-        assert list(truth) == ["id", "family", "parent", "operator", "level", "site", "topic", "injections"]
+        assert list(truth) == ["id", "family", "parent", "operator", "level", "site", "topic", "injections",
+                               "copied"]
         assert record["id"] == truth["id"] == f"doc{number:07d}"
         assert re.fullmatch(r"fam\d{7}", truth["family"]) and re.fullmatch(r"site\d{3}", truth["site"])
 
@@ -326,3 +328,89 @@ def test_rewrite_mix_is_read_from_weights():
     assert SynthConfig.parse_mix("2:1:1") == (2.0, 1.0, 1.0)
     with pytest.raises(ConfigError, match="is not LIGHT:MEDIUM:HEAVY"):
         SynthConfig.parse_mix("light")
+
+
+def copied_pairs(corpus: list[tuple[dict, dict]], level: str) -> list[tuple[str, str, str]]:
+    """``(family, child text, parent text)`` of every case of the rewrites of one level."""
+    texts = {record["id"]: record["text"] for record, _ in corpus}
+    return [
+        (truth["family"], record["text"][case["start"] : case["end"]],
+         texts[truth["parent"]][case["parent_start"] : case["parent_end"]])
+        for record, truth in corpus
+        if truth["level"] == level
+        for case in truth["copied"]
+    ]
+
+
+def sentences(text: str) -> list[str]:
+    return re.split(r"(?<=[.?!])\s+", text)
+
+
+def containment(part: str, whole: str) -> float:
+    """Share of ``part``'s word 3-grams that ``whole`` has too."""
+    trigrams = word_trigrams(part)
+    return len(trigrams & word_trigrams(whole)) / len(trigrams) if trigrams else 0.0
+
+
+def test_copied_cases_span_whole_sentences_outside_the_boilerplate_and_the_keywords(corpus):
+    texts = {record["id"]: record["text"] for record, _ in corpus}
+    injections = {truth["id"]: truth["injections"] for _, truth in corpus}
+    cases = 0
+    for _, truth in corpus:
+        for case in truth["copied"]:
+            cases += 1
+            for doc_id, start, end in ((truth["id"], case["start"], case["end"]),
+                                       (truth["parent"], case["parent_start"], case["parent_end"])):
+                text = texts[doc_id]
+                assert 0 <= start < end <= len(text)
+                # From a sentence's first letter to its last word and final mark.
+                assert re.match(r"\w", text[start]) and re.fullmatch(r"\w[.?!]", text[end - 2 : end]), (doc_id, case)
+                assert text.index("\n\n") < start and end <= text.rindex("\n\n"), (doc_id, case)  # header, footer
+                for injection in injections[doc_id]:
+                    assert injection["end"] <= start or end <= injection["start"], (doc_id, case, injection)
+            # Each sentence of the run comes from one sentence of the parent's run.
+            child = texts[truth["id"]][case["start"] : case["end"]]
+            parent = texts[truth["parent"]][case["parent_start"] : case["parent_end"]]
+            assert len(sentences(child)) == len(sentences(parent)), (truth["id"], case)
+    assert cases > 3 * sum(truth["parent"] is not None for _, truth in corpus)
+
+
+def test_copied_text_is_its_parent_text_reworded_and_covers_most_of_a_light_rewrite(corpus):
+    pairs = copied_pairs(corpus, "light")
+    assert np.mean([containment(child, parent) for _, child, parent in pairs]) > 0.5
+    # Sentence by sentence too: the n-th sentence of a case was made from the n-th of its parent's.
+    aligned = [containment(child_sentence, parent_sentence) for _, child, parent in pairs
+               for child_sentence, parent_sentence in zip(sentences(child), sentences(parent))]
+    assert np.mean(aligned) > 0.5
+    # Cases of other families have next to nothing in common.
+    unrelated = [containment(child, parent) for (family_a, child, _), (family_b, _, parent)
+                 in zip(pairs, pairs[7:] + pairs[:7]) if family_a != family_b]
+    assert len(unrelated) > 100 and np.mean(unrelated) < 0.02
+    coverage = []
+    for record, truth in corpus:
+        if truth["level"] == "light":
+            text = record["text"]
+            article = text.rindex("\n\n") - text.index("\n\n") - 2  # between the header and the footer
+            coverage.append(sum(case["end"] - case["start"] for case in truth["copied"]) / article)
+    assert np.mean(coverage) > 0.85 and min(coverage) > 0.5
+
+
+def test_rewrites_have_disjoint_cases_in_the_child_order_and_originals_have_none(corpus):
+    out_of_order = 0
+    for _, truth in corpus:
+        cases = truth["copied"]
+        if truth["parent"] is None:
+            assert cases == []
+            continue
+        assert cases  # a rewrite keeps at least one sentence of its parent
+        assert all(a["end"] < b["start"] for a, b in zip(cases, cases[1:]))
+        in_parent = sorted(cases, key=lambda case: case["parent_start"])
+        assert all(a["parent_end"] < b["parent_start"] for a, b in zip(in_parent, in_parent[1:]))
+        out_of_order += in_parent != cases
+    assert out_of_order > 0  # swapped sentences are cases in the child's order, not the parent's
+
+
+def test_the_truth_of_copies_leaves_the_corpus_of_a_seed_as_it_was(tmp_path):
+    synth.write_corpus(tmp_path, SynthConfig(docs=200, seed=1))
+    digest = hashlib.sha256((tmp_path / "corpus.jsonl").read_bytes()).hexdigest()
+    assert digest == "7caf461a23f7088c73a4f463d32a4aa1f8b6640e2cbb6c09b3556d5147fcee05"
