@@ -28,7 +28,6 @@ from lineage.report import prepare_output_directory
 
 log = logging.getLogger(__name__)
 _Ints = npt.NDArray[np.int64]
-_Spans = list[tuple[int, int]]  # (start, end) character offsets of each sentence in a document's text
 
 SYNTH_FILES = ("corpus.jsonl", "truth.jsonl")
 LEVELS = ("template", "light", "medium", "heavy", "independent")
@@ -505,7 +504,7 @@ class _Member:
     date: int  # proleptic Gregorian ordinal
     site: int
     origins: _Ints | None = None  # the parent's sentence each sentence was made from, -1 if new; None in a template
-    spans: _Spans | None = None  # set once it is published
+    spans: _Ints | None = None  # (sentences, 2) start and end of each in its text, once it is published
 
 
 @dataclass(slots=True)
@@ -717,7 +716,7 @@ def _render(language: _Language, body: _Body) -> list[list[str]]:
 
 
 def _document(rng: np.random.Generator, language: _Language, world: _World, config: SynthConfig, family: _Family,
-              member: _Member, parent: _Member | None, level: str) -> tuple[dict[str, Any], dict[str, Any], _Spans]:
+              member: _Member, parent: _Member | None, level: str) -> tuple[dict[str, Any], dict[str, Any], _Ints]:
     """The member published on its site, with its operator's keywords if it is injected, its truth and its spans.
 
     The spans locate its sentences in its text, for the truth of its children.
@@ -758,12 +757,13 @@ def _document(rng: np.random.Generator, language: _Language, world: _World, conf
         pieces.append(part)
         position += len(part)
         part_ends.append(position)
-    spans: _Spans = []
+    offsets: list[int] = []  # start and end of each sentence
     for index, sentences in enumerate(paragraphs, start=first_paragraph):
         start = part_ends[index] - len(parts[index])  # a paragraph ends where its part does, keyword or not
         for sentence in sentences:
-            spans.append((start, start + len(sentence)))
+            offsets += start, start + len(sentence)
             start += len(sentence) + 1
+    spans = np.array(offsets, dtype=np.int64).reshape(-1, 2)
     record: dict[str, Any] = {"id": member.id, "text": "".join(pieces)}
     if config.dates:
         record["date"] = dt.date.fromordinal(member.date).isoformat()
@@ -781,7 +781,7 @@ def _document(rng: np.random.Generator, language: _Language, world: _World, conf
     return record, truth, spans
 
 
-def _copied(origins: _Ints | None, spans: _Spans, parent_spans: _Spans | None) -> list[dict[str, int]]:
+def _copied(origins: _Ints | None, spans: _Ints, parent_spans: _Ints | None) -> list[dict[str, int]]:
     """The cases of text reuse: runs of sentences made, in order, from consecutive sentences of the parent.
 
     Each is ``{"start", "end", "parent_start", "parent_end"}``, character offsets
@@ -794,15 +794,16 @@ def _copied(origins: _Ints | None, spans: _Spans, parent_spans: _Spans | None) -
     cases: list[dict[str, int]] = []
     case: dict[str, int] | None = None
     previous, previous_end = -1, 0
+    parent = parent_spans.tolist()
     # A loop: an article has about twenty sentences, fewer than numpy's calls would cost.
-    for origin, (start, end) in zip(origins.tolist(), spans):
+    for origin, (start, end) in zip(origins.tolist(), spans.tolist()):
         if origin < 0:
             case = None
         elif (case is not None and origin == previous + 1 and start - previous_end <= _PARAGRAPH_BREAK
-              and parent_spans[origin][0] - parent_spans[previous][1] <= _PARAGRAPH_BREAK):
-            case["end"], case["parent_end"] = end, parent_spans[origin][1]
+              and parent[origin][0] - parent[previous][1] <= _PARAGRAPH_BREAK):
+            case["end"], case["parent_end"] = end, parent[origin][1]
         else:
-            parent_start, parent_end = parent_spans[origin]
+            parent_start, parent_end = parent[origin]
             case = {"start": start, "end": end, "parent_start": parent_start, "parent_end": parent_end}
             cases.append(case)
         previous, previous_end = origin, end
