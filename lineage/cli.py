@@ -88,11 +88,14 @@ def main() -> None:
                    f"{_DEFAULTS.passage.auto_max_pairs} pairs are reported.")
 @click.option("--neighbours", default=_DEFAULTS.cluster.neighbours, show_default=True, type=click.IntRange(0),
               help="Report each document's N closest pairs, besides every pair at the family threshold.")
+@click.option("--bootstrap", default=None, type=click.IntRange(0, 10_000),
+              help=f"Bootstrap replicates for the support of each tree edge [default: 100 when families hold at "
+                   f"most {_DEFAULTS.tree.auto_max_members} documents, else 0].")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
 def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int, seed: int, threshold: float,
             recall: float, max_df: float, rare_max_df: int, min_shared: int, family_threshold: float,
-            neighbours: int, passages: str, quiet: bool, verbose: bool) -> None:
+            neighbours: int, passages: str, bootstrap: int | None, quiet: bool, verbose: bool) -> None:
     """Analyse INPUTS (files, directories, JSONL) and write a report to --output.
 
     \b
@@ -105,7 +108,7 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
         report = run_analysis(
             inputs, shingle=shingle, num_perm=num_perm, seed=seed, threshold=threshold, recall=recall,
             max_df=max_df, rare_max_df=rare_max_df, min_shared=min_shared, family_threshold=family_threshold,
-            neighbours=neighbours, passages=passages, progress=progress,
+            neighbours=neighbours, passages=passages, bootstrap=bootstrap, progress=progress,
         )
     report.write(output)
     if not quiet:

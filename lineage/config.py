@@ -70,7 +70,8 @@ class PassageConfig:
 
     Seeds are shared ``seed``-word n-grams (those repeated more than
     ``max_repeats`` times in a document excepted); seeds at most ``max_gap``
-    words apart chain into one region; a passage needs ``min_tokens`` aligned words.
+    words apart chain into one region; a passage needs ``min_tokens`` aligned words;
+    two passages with up to ``bridge`` rewritten sentences between them are one.
     Alignment costs about 0.6 ms per reported pair, so by default (``mode``
     "auto") it runs only when at most ``auto_max_pairs`` pairs are reported.
     """
@@ -79,6 +80,7 @@ class PassageConfig:
     max_gap: int = 12
     max_repeats: int = 4
     min_tokens: int = 5
+    bridge: int = 1
     mode: str = "auto"  # "on", "off", or "auto": on when at most auto_max_pairs pairs are reported
     auto_max_pairs: int = 20_000
 
@@ -87,8 +89,9 @@ class PassageConfig:
             raise ConfigError(f"passages mode {self.mode!r} is not auto, on or off; pass e.g. --passages on")
         if not 1 <= self.seed <= 20:
             raise ConfigError(f"passage seed={self.seed} is outside 1..20 words")
-        if self.max_gap < 0 or self.max_repeats < 1:
-            raise ConfigError(f"passage max_gap={self.max_gap} must be >= 0 and max_repeats={self.max_repeats} >= 1")
+        if self.max_gap < 0 or self.max_repeats < 1 or self.bridge < 0:
+            raise ConfigError(f"passage max_gap={self.max_gap} and bridge={self.bridge} must be >= 0, "
+                              f"max_repeats={self.max_repeats} >= 1")
         if self.min_tokens < self.seed:
             raise ConfigError(f"passage min_tokens={self.min_tokens} is below the seed length {self.seed}")
 
@@ -160,6 +163,37 @@ class ClusterConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TreeConfig:
+    """How each family's lineage tree is chosen (see :mod:`lineage.lineage_tree`).
+
+    An edge weighs its pair's similarity plus ``direction`` times its drift;
+    ``bootstrap`` replicates (0 for none), seeded by ``seed``, give each edge its
+    support in families of at most ``bootstrap_max_members``. Each replicate
+    rebuilds the tree (about 1 ms per family member and replicate), so by
+    default (None) the 100 replicates run only when families hold at most
+    ``auto_max_members`` documents in all.
+    """
+
+    direction: float = 1.0
+    bootstrap: int | None = None
+    bootstrap_max_members: int = 50
+    auto_max_members: int = 500
+    seed: int = 1
+
+    def replicates(self, members: int) -> int:
+        """Bootstrap replicates for a corpus whose families hold ``members`` documents."""
+        if self.bootstrap is not None:
+            return self.bootstrap
+        return 100 if members <= self.auto_max_members else 0
+
+    def __post_init__(self) -> None:
+        if self.bootstrap is not None and not 0 <= self.bootstrap <= 10_000:
+            raise ConfigError(f"bootstrap={self.bootstrap} is outside 0..10000; pass e.g. --bootstrap 100")
+        if self.direction < 0:
+            raise ConfigError(f"tree direction weight {self.direction} must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
 class AnalyzeConfig:
     """The settings of one analysis, recorded in the report's parameters."""
 
@@ -169,6 +203,7 @@ class AnalyzeConfig:
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     passage: PassageConfig = field(default_factory=PassageConfig)
+    tree: TreeConfig = field(default_factory=TreeConfig)
 
 
 @dataclass(frozen=True, slots=True)

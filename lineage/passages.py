@@ -17,6 +17,11 @@ For a pair of documents, over their normalised word tokens:
    of the two sentences still shares words and differs by little, so that
    "... Zhangjiang {High-Tech Park|Science City laboratories} never {sleeps|dims}"
    is one passage rather than ending at "Zhangjiang".
+5. **Joins**: passages that overlap or touch in order on both sides are one;
+   so are two passages with one rewritten sentence between them (``config.bridge``
+   whole sentences on each side, at least 30% of their words aligned), the way
+   a spinner rewrites one sentence of a paragraph and keeps the rest. A sentence
+   moved into a stretch that another passage skips is a passage of its own.
 
 A passage is kept when at least ``config.min_tokens`` of its words are aligned.
 Offsets are character offsets into each document's decoded text.
@@ -40,6 +45,9 @@ from lineage.types import Passage, Segment
 
 _SENTENCE_MARK = re.compile(r"[.!?。！？\n]")
 _PAIRS_PER_CHUNK = 4096
+# Word-level similarity (Indel) two sentences need to be bridged as one rewritten sentence: the
+# 99th percentile of unrelated same-topic sentence pairs in Clough is 0.29 (function words).
+_BRIDGE_SIMILARITY = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +117,59 @@ def pair_passages(
 
 def align(a: DocumentTokens, b: DocumentTokens, config: PassageConfig = PassageConfig()) -> tuple[Passage, ...]:
     """The passages ``a`` and ``b`` share, in ``a``'s order."""
-    passages = []
-    for a0, a1, b0, b1 in _regions(a, b, config):
-        a0, a1, b0, b1 = _extend_to_sentences(a, b, a0, a1, b0, b1)
-        passage = _passage(a, b, a0, a1, b0, b1)
-        if passage.aligned >= config.min_tokens:
-            passages.append(passage)
-    return tuple(passages)
+    found: list[tuple[int, int, int, int]] = []
+    for region in _regions(a, b, config):
+        region = _extend_to_sentences(a, b, *region)
+        if _passage(a, b, *region).aligned < config.min_tokens or any(_within(region, other) for other in found):
+            continue
+        if found and (_touches(found[-1], region) or _bridges(a, b, found[-1], region, config)):
+            found[-1] = (found[-1][0], region[1], found[-1][2], region[3])
+        else:
+            found.append(region)
+    return tuple(_passage(a, b, *region) for region in found)
+
+
+def _within(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+    """Whether ``inner`` lies inside ``outer`` on both sides (a moved sentence inside a longer passage)."""
+    return outer[0] <= inner[0] and inner[1] <= outer[1] and outer[2] <= inner[2] and inner[3] <= outer[3]
+
+
+def _touches(left: tuple[int, int, int, int], right: tuple[int, int, int, int]) -> bool:
+    """Whether ``right`` continues ``left`` on both sides, overlapping or adjacent (sentence ends reach it)."""
+    return (left[0] <= right[0] <= left[1] < right[1]) and (left[2] <= right[2] <= left[3] < right[3])
+
+
+def _bridges(
+    a: DocumentTokens, b: DocumentTokens, left: tuple[int, int, int, int], right: tuple[int, int, int, int],
+    config: PassageConfig,
+) -> bool:
+    """Whether two passages are one passage with rewritten sentences between them.
+
+    They are when the text between them is, on each side, the same number of
+    sentences (at most ``config.bridge``; a passage may run into them by less
+    than a seed, as seeds span sentence breaks) and they are alike enough to be
+    one rewrite of the other.
+    """
+    a_gap, b_gap = (left[1], right[0]), (left[3], right[2])
+    slack = config.seed - 1
+    count_a, count_b = _gap_sentences(a, *a_gap, slack), _gap_sentences(b, *b_gap, slack)
+    if not 0 < count_a == count_b <= config.bridge:
+        return False
+    words_a, words_b = a.hashes[a_gap[0] : a_gap[1]].tolist(), b.hashes[b_gap[0] : b_gap[1]].tolist()
+    return Indel.normalized_similarity(words_a, words_b) >= _BRIDGE_SIMILARITY
+
+
+def _gap_sentences(doc: DocumentTokens, first: int, end: int, slack: int) -> int:
+    """How many sentences tokens ``[first, end)`` are, short of at most ``slack`` words at either end; else 0."""
+    if first >= end:
+        return 0
+    start, stop = doc.sentence_first[first], doc.sentence_end[end - 1]
+    if first - start > slack or stop - end > slack:
+        return 0
+    count = 0
+    while start < stop:
+        start, count = doc.sentence_end[start], count + 1
+    return count
 
 
 def _runs(a: DocumentTokens, b: DocumentTokens, config: PassageConfig) -> list[tuple[int, int, int, int]]:
@@ -185,22 +239,54 @@ def _seed_runs(hashes_a, hashes_b, n, max_repeats):  # pragma: no cover - compil
 def _regions(a: DocumentTokens, b: DocumentTokens, config: PassageConfig) -> list[tuple[int, int, int, int]]:
     """Token ranges ``[a0, a1) x [b0, b1)`` of chained seeds."""
     gap = config.max_gap
-    regions: list[list[int]] = []  # [a0, a1, b0, b1, last diagonal]
-    for i0, i1, j0, j1 in _runs(a, b, config):
+    regions: list[list] = []  # [a0, a1, b0, b1, last diagonal, runs]
+    for run in _runs(a, b, config):
+        i0, i1, j0, j1 = run
         for region in reversed(regions[-8:]):  # recent regions only: runs come in order of a0
-            a0, a1, b0, b1, diagonal = region
+            a0, a1, b0, b1, diagonal, runs = region
             if i0 <= a1 + gap and b0 <= j0 <= b1 + gap and abs((j0 - i0) - diagonal) <= gap:
                 region[1], region[3], region[4] = max(a1, i1), max(b1, j1), j0 - i0
+                runs.append(run)
                 break
         else:
-            regions.append([i0, i1, j0, j1, j0 - i0])
-    # Chains on different diagonals can cover the same text (a repeated phrase); keep the longest.
+            regions.append([i0, i1, j0, j1, j0 - i0, [run]])
+    # Chains on different diagonals can cover the same words (a repeated phrase); keep the longest.
+    # A chain may still fall inside another's span where that one has no seeds: a sentence moved
+    # into a stretch the other skips as inserted text is a passage of its own.
     regions.sort(key=lambda region: (-(region[1] - region[0]), region[0], region[2]))
+    # Seeds straddling a sentence break can overlap a neighbour's by a word or two: the shorter
+    # chain is trimmed rather than dropped.
+    slack = config.seed - 1
     kept: list[tuple[int, int, int, int]] = []
-    for a0, a1, b0, b1, _ in regions:
-        if all(a1 <= k0 or a0 >= k1 for k0, k1, _, _ in kept) and all(b1 <= k2 or b0 >= k3 for _, _, k2, k3 in kept):
+    seeded_a: list[tuple[int, int]] = []
+    seeded_b: list[tuple[int, int]] = []
+    for a0, a1, b0, b1, _, runs in regions:
+        if any(_collides(run[0], run[1], seeded_a, slack) or _collides(run[2], run[3], seeded_b, slack) for run in runs):
+            continue
+        cut = max(_head_overlap(a0, seeded_a), _head_overlap(b0, seeded_b))
+        a0, b0 = a0 + cut, b0 + cut  # both sides alike, keeping the diagonal
+        cut = max(_tail_overlap(a1, seeded_a), _tail_overlap(b1, seeded_b))
+        a1, b1 = a1 - cut, b1 - cut
+        seeded_a += [(run[0], run[1]) for run in runs]
+        seeded_b += [(run[2], run[3]) for run in runs]
+        if a0 < a1 and b0 < b1:
             kept.append((a0, a1, b0, b1))
     return sorted(kept)
+
+
+def _collides(start: int, end: int, spans: list[tuple[int, int]], slack: int) -> bool:
+    """Whether ``[start, end)`` overlaps any of ``spans`` by more than ``slack`` tokens."""
+    return any(min(end, other_end) - max(start, other_start) > slack for other_start, other_end in spans)
+
+
+def _head_overlap(first: int, spans: list[tuple[int, int]]) -> int:
+    """How many tokens from ``first`` on lie in one of ``spans`` (0 if ``first`` is in none)."""
+    return max((end - first for start, end in spans if start <= first < end), default=0)
+
+
+def _tail_overlap(end: int, spans: list[tuple[int, int]]) -> int:
+    """How many tokens before ``end`` lie in one of ``spans`` (0 if token ``end - 1`` is in none)."""
+    return max((end - start for start, span_end in spans if start < end <= span_end), default=0)
 
 
 def _similar_tails(tail_a: npt.NDArray[np.uint64], tail_b: npt.NDArray[np.uint64]) -> bool:

@@ -36,8 +36,9 @@ from lineage.passages import align, document_tokens, pair_passages, segments
 from lineage.phrases import merge_phrases
 from lineage.shingles import concatenate, incidence_matrix, shingle_sets
 from lineage.signatures import minhash_signatures
-from lineage.text import tokenize
-from lineage.tree import newick, spanning_tree
+from lineage.text import tokenize, word_counts
+from lineage.lineage_tree import Edge, LineageTree, lineage_tree, page_date
+from lineage.tree import newick
 from lineage.types import (
     Comparison,
     Dendrogram,
@@ -73,6 +74,7 @@ def analyze(
     family_threshold: float | None = None,
     neighbours: int | None = None,
     passages: str | None = None,
+    bootstrap: int | None = None,
     config: AnalyzeConfig | None = None,
     progress: Progress | None = None,
 ) -> Report:
@@ -86,7 +88,7 @@ def analyze(
     options = {
         "shingle": shingle, "num_perm": num_perm, "seed": seed, "threshold": threshold, "recall": recall,
         "max_df": max_df, "rare_max_df": rare_max_df, "min_shared": min_shared, "passages": passages,
-        "family_threshold": family_threshold, "neighbours": neighbours,
+        "family_threshold": family_threshold, "neighbours": neighbours, "bootstrap": bootstrap,
     }
     given = {name: value for name, value in options.items() if value is not None}
     if config is not None and given:
@@ -147,13 +149,14 @@ def analyze(
     stats["verified_sharing_min_shared"] = int(kept.sum())
 
     ids = [doc.id for doc in documents]
-    families = _families(ids, similarities, strong, matrix, config.cluster)
+    passages, stats["passages_skipped"] = _passages(documents, similarities, reported, config.passage, report_progress)
+    families, stats["bootstrap"] = _families(ids, documents, similarities, strong, matrix, column_hashes, config,
+                                             report_progress)
     family_of = {member: family.id for family in families for member in family.members}
     singletons = [doc_id for doc_id in ids if doc_id not in family_of]
-
-    passages, stats["passages_skipped"] = _passages(documents, similarities, reported, config.passage, report_progress)
     passages, stats["boilerplate_passages"] = _without_boilerplate(passages, boilerplate_hashes, config.shingle)
-    pairs = _pairs(ids, similarities, found_by, reported, passages)
+    words = None if stats["passages_skipped"] else _word_counts(documents, similarities, reported)
+    pairs = _pairs(ids, similarities, found_by, reported, passages, words)
     phrases = merge_phrases(pairs, {doc.id: doc.text for doc in documents},
                             _rarity(matrix, column_hashes, boilerplate_hashes, config.shingle))
     stats["phrases"] = len(phrases)
@@ -191,6 +194,7 @@ def _config(options: dict[str, Any]) -> AnalyzeConfig:
                          min_shared="min_shared"),
         cluster=stage(default.cluster, family_threshold="family_threshold", neighbours="neighbours"),
         passage=stage(default.passage, mode="passages"),
+        tree=stage(default.tree, bootstrap="bootstrap", seed="seed"),
     )
 
 
@@ -258,11 +262,15 @@ def _merge_candidates(
 
 def _families(
     ids: list[str],
+    documents: list[Document],
     similarities: Similarities,
     strong: npt.NDArray[np.bool_],
     matrix: sparse.csr_array,
-    config: ClusterConfig,
-) -> list[Family]:
+    column_hashes: npt.NDArray[np.uint64],
+    config: AnalyzeConfig,
+    progress: Progress,
+) -> tuple[list[Family], int]:
+    """The families, each with its lineage tree, and the bootstrap replicates their support comes from."""
     groups = family_labels(len(ids), similarities.a, similarities.b, strong)
     label = np.full(len(ids), -1, dtype=np.int64)
     for number, members in enumerate(groups):
@@ -271,22 +279,63 @@ def _families(
     pair_label = np.where(label[similarities.a] == label[similarities.b], label[similarities.a], -1)
     order = np.argsort(pair_label, kind="stable")
     bounds = np.searchsorted(pair_label[order], np.arange(len(groups) + 1), side="left")
+    replicates = config.tree.replicates(sum(len(members) for members in groups))
     families = []
+    progress("trees", 0, len(groups))
     for number, members in enumerate(groups):
         inside = order[bounds[number] : bounds[number + 1]]
-        root, edges = spanning_tree(
-            members, similarities.a[inside], similarities.b[inside], similarities.score[inside], ids
+        local = {doc: k for k, doc in enumerate(members)}
+        rows, hashes = _family_rows(matrix, members, column_hashes)
+        tree = lineage_tree(
+            rows,
+            hashes,
+            np.array([local[x] for x in similarities.a[inside].tolist()], dtype=np.int64),
+            np.array([local[y] for y in similarities.b[inside].tolist()], dtype=np.int64),
+            [page_date(documents[member].date, documents[member].text) for member in members],
+            [ids[member] for member in members],
+            config.tree,
+            replicates,
         )
         families.append(
             Family(
                 id=f"F{number + 1}",
                 members=tuple(ids[member] for member in members),
-                root=ids[root],
-                edges=tuple(TreeEdge(ids[parent], ids[child], round(s, 6)) for parent, child, s in edges),
-                linkage=_linkage(matrix, members, config),
+                root=ids[members[tree.root]],
+                edges=tuple(
+                    TreeEdge(ids[members[edge.parent]], ids[members[edge.child]], edge.score, edge.support,
+                             edge.evidence)
+                    for edge in _breadth_first(tree)
+                ),
+                linkage=_linkage(matrix, members, config.cluster),
+                root_support=tree.root_support,
             )
         )
-    return families
+        progress("trees", number + 1, len(groups))
+    return families, replicates
+
+
+def _family_rows(
+    matrix: sparse.csr_array, members: list[int], column_hashes: npt.NDArray[np.uint64]
+) -> tuple[sparse.csr_array, npt.NDArray[np.uint64]]:
+    """The members' rows over the family's own shingles, and those shingles' hashes."""
+    rows = sparse.csr_array(matrix[members])
+    columns, local = np.unique(rows.indices, return_inverse=True)
+    rows = sparse.csr_array((rows.data, local.ravel(), rows.indptr), shape=(len(members), len(columns)))
+    return rows, column_hashes[columns]
+
+
+def _breadth_first(tree: LineageTree) -> list[Edge]:
+    """Edges from the root down, each parent's children strongest first."""
+    children: dict[int, list[Edge]] = {}
+    for edge in tree.edges:
+        children.setdefault(edge.parent, []).append(edge)
+    out, queue = [], [tree.root]
+    while queue:
+        node = queue.pop(0)
+        below = sorted(children.get(node, []), key=lambda edge: (-edge.score, edge.child))
+        out += below
+        queue += [edge.child for edge in below]
+    return out
 
 
 def _linkage(matrix: sparse.csr_array, members: list[int], config: ClusterConfig) -> npt.NDArray[np.float64] | None:
@@ -375,13 +424,30 @@ def _without_boilerplate(
     return kept, len(furniture)
 
 
+def _word_counts(
+    documents: list[Document], similarities: Similarities, reported: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int64]:
+    """Word tokens of each document in a reported pair (0 for the rest)."""
+    involved = np.unique(np.concatenate([similarities.a[reported], similarities.b[reported]]))
+    words = np.zeros(len(documents), dtype=np.int64)
+    words[involved] = word_counts([documents[i].text for i in involved.tolist()])
+    return words
+
+
 def _pairs(
     ids: list[str],
     similarities: Similarities,
     found_by: npt.NDArray[np.object_],
     kept: npt.NDArray[np.bool_],
     passages: list[tuple[Passage, ...]],
+    words: npt.NDArray[np.int64] | None,
 ) -> tuple[Pair, ...]:
+    def coverage(a: int, b: int, found: tuple[Passage, ...]) -> float | None:
+        if words is None:
+            return None
+        shorter = min(words[a], words[b])
+        return round(min(sum(passage.aligned for passage in found) / shorter, 1.0), 6) if shorter else 0.0
+
     pairs = [
         Pair(
             a=ids[similarities.a[k]],
@@ -392,6 +458,7 @@ def _pairs(
             shared_shingles=int(similarities.shared[k]),
             found_by=found_by[k],
             passages=found,
+            coverage=coverage(similarities.a[k], similarities.b[k], found),
         )
         for k, found in zip(np.flatnonzero(kept), passages)
     ]

@@ -30,7 +30,8 @@ _TOP_PASSAGES = 20
 _BACKTICK_RUNS = re.compile(r"`+")
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]|#]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-_PAIR_COLUMNS = ("a", "b", "score", "jaccard", "containment_a", "containment_b", "shared_shingles", "found_by", "family")
+_PAIR_COLUMNS = ("a", "b", "score", "jaccard", "containment_a", "containment_b", "shared_shingles", "coverage",
+                 "found_by", "family")
 
 
 def prepare_output_directory(
@@ -135,6 +136,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "containment_a": pair.containment_a,
                 "containment_b": pair.containment_b,
                 "shared_shingles": pair.shared_shingles,
+                "coverage": pair.coverage,
                 "found_by": pair.found_by,
                 "family": family,
                 "passages": [
@@ -173,6 +175,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "id": family.id,
                 "size": len(family.members),
                 "root": family.root,
+                "root_support": family.root_support,
                 "members": list(family.members),
                 "linkage": _linkage_rows(family.linkage),
             }
@@ -181,7 +184,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         "tree": {
             "newick": report.newick,
             "edges": [
-                {"family": family.id, "parent": edge.parent, "child": edge.child, "score": edge.score}
+                {"family": family.id, "parent": edge.parent, "child": edge.child, "score": edge.score,
+                 "support": edge.support, "evidence": edge.evidence}
                 for family in report.families
                 for edge in family.edges
             ],
@@ -196,6 +200,7 @@ def parameters(report: Report) -> dict[str, Any]:
         "shingle": str(config.shingle),
         "normalization": "NFKC + casefold; CJK characters are single tokens",
         "score": "max(containment_a, containment_b): share of the smaller shingle set found in the other",
+        "coverage": "share of the shorter document's words aligned in the pair's shared passages",
         "boilerplate_max_df": config.boilerplate.max_df,
         "boilerplate_min_docs": config.boilerplate.min_docs,
         "boilerplate_min_block": config.boilerplate.min_block,
@@ -219,6 +224,10 @@ def parameters(report: Report) -> dict[str, Any]:
         "passage_seed": config.passage.seed,
         "passage_max_gap": config.passage.max_gap,
         "passage_min_tokens": config.passage.min_tokens,
+        "tree": "maximum spanning arborescence (Edmonds) of similarity + direction x drift, dates first",
+        "tree_direction": config.tree.direction,
+        "bootstrap": report.stats.get("bootstrap"),
+        "bootstrap_max_members": config.tree.bootstrap_max_members,
     }
 
 
@@ -239,7 +248,8 @@ def markdown(report: Report) -> str:
         f"({count_noun(stats['documents_in_families'], 'document')}), {stats['singletons']} in no family.",
         "",
         "**score** is the share of the smaller document's shingles that the other document holds "
-        "(the larger of the two containments); every number here is exact, computed from the shingle sets.",
+        "(the larger of the two containments); every number here is exact, computed from the shingle sets. "
+        "**passage coverage** is the share of the shorter document's words aligned in shared passages.",
         "",
         "## Parameters",
         "",
@@ -259,12 +269,13 @@ def markdown(report: Report) -> str:
     ]
     if report.pairs:
         lines += [
-            "| a | b | score | Jaccard | containment a | containment b | shared shingles | found by |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+            "| a | b | score | Jaccard | containment a | containment b | shared shingles | passage coverage | found by |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         lines += [
             f"| {_code(p.a)} | {_code(p.b)} | {p.score:.3f} | {p.jaccard:.3f} | {p.containment_a:.3f} | "
-            f"{p.containment_b:.3f} | {p.shared_shingles} | {p.found_by} |"
+            f"{p.containment_b:.3f} | {p.shared_shingles} | {'–' if p.coverage is None else f'{p.coverage:.3f}'} "
+            f"| {p.found_by} |"
             for p in report.pairs[:_TOP_PAIRS]
         ]
         lines += ["", "All reported pairs are in `pairs.csv` and `report.json`."]
@@ -274,15 +285,24 @@ def markdown(report: Report) -> str:
     lines += _passage_lines(report)
     lines += ["", "## Families", ""]
     if report.families:
+        replicates = stats.get("bootstrap") or 0
         lines += [
-            "Each family is drawn as a tree rooted at its most central member (the largest sum of scores to the "
-            "others), with edges pointing away from it. The root is a guess at the template, not evidence of who "
-            "copied whom: a near-verbatim copy can be as central as its original.",
+            "Each family's lineage tree gives every member but the root one parent: the tree that best "
+            "combines how similar parent and child are, which way the text drifted (what a rewrite changed is "
+            "still common text in the rest of the family) and publication dates where known (a parent is "
+            "never dated after its child unless nothing else fits). "
+            + (f"Support is the share of {replicates} bootstrap replicates (shingles resampled) whose tree "
+               "has the edge: below 0.7, treat the edge as a guess."
+               if replicates else "Support was not computed (`--bootstrap 100` computes it)."),
             "",
         ]
         for family in report.families:
-            lines += [f"### {family.id}: {len(family.members)} documents, root {_code(family.root)}", ""]
-            lines += [f"- {_code(edge.parent)} → {_code(edge.child)} (score {edge.score:.3f})" for edge in family.edges]
+            root_support = "" if family.root_support is None else f" (support {family.root_support:.2f})"
+            lines += [f"### {family.id}: {len(family.members)} documents, root {_code(family.root)}{root_support}", ""]
+            lines += [f"- {_code(edge.parent)} → {_code(edge.child)} (score {edge.score:.3f}"
+                      f"{'' if edge.support is None else f', support {edge.support:.2f}'}"
+                      f"{'' if edge.evidence.get('dates') in (None, 'undated') else ', ' + edge.evidence['dates']})"
+                      for edge in family.edges]
             lines.append("")
     else:
         lines.append(f"No pair reaches the family threshold (score ≥ {threshold:g}).")
@@ -367,8 +387,8 @@ def _pairs_csv(report: Report) -> str:
     writer.writerow(_PAIR_COLUMNS)
     for p, family in zip(report.pairs, _pair_families(report)):
         writer.writerow(
-            [p.a, p.b, p.score, p.jaccard, p.containment_a, p.containment_b, p.shared_shingles, p.found_by,
-             family or ""]
+            [p.a, p.b, p.score, p.jaccard, p.containment_a, p.containment_b, p.shared_shingles,
+             "" if p.coverage is None else p.coverage, p.found_by, family or ""]
         )
     return buffer.getvalue()
 

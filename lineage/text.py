@@ -84,6 +84,15 @@ def codepoints(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint8 | np.uint32],
     return encode("\x00".join(texts) + "\x00"), text_starts
 
 
+def word_counts(texts: Sequence[str], chunk: int = 4096) -> npt.NDArray[np.int64]:
+    """How many word tokens each text has, a chunk of texts at a time."""
+    counts = np.zeros(len(texts), dtype=np.int64)
+    for lo in range(0, len(texts), chunk):
+        units, text_starts = codepoints(texts[lo : lo + chunk])
+        counts[lo : lo + chunk] = np.diff(token_spans(units, text_starts)[0])
+    return counts
+
+
 def token_spans(
     units: npt.NDArray[np.uint8 | np.uint32], text_starts: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:

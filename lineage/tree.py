@@ -1,9 +1,6 @@
-"""A first lineage tree per family, and Newick text for the whole corpus.
+"""Newick text for the whole corpus: each family's lineage tree, and lone documents.
 
-Within a family the tree is the maximum spanning tree of the verified pair
-scores, rooted at the most central member (the largest sum of scores to the
-other members: the document that shares most with all the rest is the best
-guess for the template). Edges point from parent to child.
+The trees themselves are chosen in :mod:`lineage.lineage_tree`.
 """
 
 from __future__ import annotations
@@ -79,10 +76,19 @@ def _family_newick(family: Family) -> str:
         edges = children.get(node, [])
         if not edges:
             return _label(node)
-        parts = [f"{_label(node)}:0"] + [f"{render(edge.child)}:{_length(edge.score)}" for edge in edges]
+        parts = [f"{_label(node)}:0"] + [f"{_supported(edge, render(edge.child))}:{_length(edge.score)}" for edge in edges]
         return "(" + ",".join(parts) + ")"
 
     return render(family.root)
+
+
+def _supported(edge: TreeEdge, subtree: str) -> str:
+    """The child's subtree with the edge's support (percent) as its node label; a leaf gets a node to carry it."""
+    if edge.support is None:
+        return subtree
+    if not subtree.endswith(")"):
+        subtree = f"({subtree}:0)"
+    return f"{subtree}{round(100 * edge.support)}"
 
 
 def _length(score: float) -> str:

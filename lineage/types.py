@@ -154,7 +154,9 @@ class Pair:
 
     ``containment_a`` is the share of a's shingles found in b. ``score`` is the
     lineage similarity: the larger containment, i.e. the share of the smaller
-    set that the other document holds.
+    set that the other document holds. ``coverage`` is the passage evidence:
+    the share of the shorter document's words aligned in shared passages
+    (None when passages were not aligned).
     """
 
     a: str
@@ -165,6 +167,7 @@ class Pair:
     shared_shingles: int
     found_by: CandidateSource
     passages: tuple[Passage, ...] = ()
+    coverage: float | None = None
 
     @property
     def score(self) -> float:
@@ -173,9 +176,17 @@ class Pair:
 
 @dataclass(frozen=True, slots=True)
 class TreeEdge:
+    """A parent → child link of a family's lineage tree.
+
+    ``support`` is the share of bootstrap replicates whose tree has it (None
+    without bootstrap); ``evidence`` says what chose it (see :mod:`lineage.lineage_tree`).
+    """
+
     parent: str
     child: str
     score: float
+    support: float | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +202,7 @@ class Family:
     root: str
     edges: tuple[TreeEdge, ...]
     linkage: npt.NDArray[np.float64] | None = None
+    root_support: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,6 @@ import pytest
 from scipy.cluster.hierarchy import fcluster
 
 from lineage.cluster import average_linkage, family_labels
-from lineage.tree import spanning_tree
 
 
 def test_families_are_connected_components_of_strong_pairs_largest_first():
@@ -21,14 +20,3 @@ def test_average_linkage_merges_the_closest_documents_first():
     assert tree[0][:3].tolist() == pytest.approx([0.0, 1.0, 0.1])
     assert tree[1][:3].tolist() == pytest.approx([2.0, 3.0, 0.4])
     assert list(fcluster(tree, t=0.5, criterion="distance")) == [1, 1, 2, 2]
-
-
-def test_spanning_tree_keeps_the_strongest_edges_and_roots_at_the_most_central():
-    ids = ["t", "x", "c1", "c2", "c3"]
-    members = [0, 2, 3, 4]  # "x" is not in this family
-    a = np.array([0, 0, 0, 2, 3])
-    b = np.array([2, 3, 4, 3, 4])
-    score = np.array([0.8, 0.7, 0.6, 0.5, 0.65])
-    root, edges = spanning_tree(members, a, b, score, ids)
-    assert root == 0
-    assert edges == [(0, 2, 0.8), (0, 3, 0.7), (3, 4, 0.65)]

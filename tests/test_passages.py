@@ -57,6 +57,38 @@ def test_a_long_insertion_splits_the_passage():
     check_offsets(found, a, b)
 
 
+KEPT_BEFORE = "Riverton opened its first electric tram line on Saturday morning after years of delay."
+KEPT_AFTER = "Transport director Marcus Odell said a second line could open by 2029 if funding is approved."
+
+
+def test_one_rewritten_sentence_between_kept_ones_joins_them_into_one_passage():
+    a = f"{KEPT_BEFORE} Each of the fourteen new trams can carry 240 passengers in the morning peak hours. {KEPT_AFTER}"
+    b = f"{KEPT_BEFORE} Each new tram, of which there are fourteen, holds 240 riders in the busy morning hours. {KEPT_AFTER}"
+    [passage] = passages(a, b)
+    assert (passage.a_text, passage.b_text) == (a[:-1], b[:-1])
+    check_offsets([passage], a, b)
+    assert len(passages(a, b, bridge=0)) == 2
+
+
+def test_an_unrelated_sentence_between_kept_ones_is_not_bridged():
+    a = f"{KEPT_BEFORE} Fares match those on the buses and children travel free until the end of the year. {KEPT_AFTER}"
+    b = f"{KEPT_BEFORE} The trams draw power from overhead lines except past the cathedral facades. {KEPT_AFTER}"
+    found = passages(a, b)
+    assert [p.a_text for p in found] == [KEPT_BEFORE[:-1], KEPT_AFTER[:-1]]
+    assert passages(a, b, bridge=0) == found
+
+
+def test_a_moved_sentence_is_found_inside_the_stretch_another_passage_skips():
+    moved = "Shopkeepers on Canal Street say construction cut their trade by a third."
+    a = f"{moved} {KEPT_BEFORE} Some new words here. {KEPT_AFTER}"
+    b = f"{KEPT_BEFORE} {moved} {KEPT_AFTER}"
+    found = passages(a, b)
+    assert sorted(p.a_text for p in found) == sorted([moved[:-1], f"{KEPT_BEFORE} Some new words here. {KEPT_AFTER}"[:-1]])
+    [inside] = [p for p in found if p.a_text == moved[:-1]]
+    assert b[inside.b_start : inside.b_end] == moved[:-1]
+    check_offsets(found, a, b)
+
+
 def test_no_shared_text_and_short_accidental_matches_give_nothing():
     assert passages("alpha beta gamma delta epsilon zeta", "one two three four five six") == ()
     assert passages("in the city of light we met", "far from the city of rain they ran") == ()  # 3 words < 5
@@ -136,6 +168,21 @@ def test_auto_mode_leaves_large_reports_unaligned_and_says_so(tmp_path):
     aligned = lineage.analyze([planted], passages="on")
     assert aligned.stats["passages_skipped"] is None and aligned.stats["passages"] > 0
     assert lineage.analyze([planted], passages="off").stats["passages"] == 0
+
+
+def test_pair_coverage_is_the_share_of_the_shorter_documents_words_in_passages():
+    import lineage
+
+    planted = Path(__file__).parent / "data" / "planted"
+    texts = {path.name: path.read_text(encoding="utf-8") for path in planted.glob("*.txt")}
+    report = lineage.analyze([planted], passages="on")
+    for pair in report.pairs:
+        a, b = document_tokens([texts[pair.a], texts[pair.b]])
+        expected = sum(p.aligned for p in pair.passages) / min(len(a), len(b))
+        assert pair.coverage == pytest.approx(expected, abs=1e-6)
+    copies = {(pair.a, pair.b): pair.coverage for pair in report.pairs}
+    assert copies[("a_light.txt", "a_template.txt")] > 0.85 > copies[("a_heavy.txt", "a_template.txt")]
+    assert all(pair.coverage is None for pair in lineage.analyze([planted], passages="off").pairs)
 
 
 def test_site_boilerplate_is_no_passage_between_unrelated_pages(tmp_path):

@@ -122,7 +122,8 @@ def test_newick_is_read_by_bio_phylo_with_every_document_a_leaf(planted):
     report = lineage.analyze([planted])
     tree = phylo.read(io.StringIO(report.newick), "newick")
     assert sorted(leaf.name for leaf in tree.get_terminals()) == sorted(doc.id for doc in report.documents)
-    assert all(clade.name is None and clade.confidence is None for clade in tree.get_nonterminals())
+    assert all(clade.name is None for clade in tree.get_nonterminals())  # supports are confidences, not names
+    assert all(0 <= clade.confidence <= 100 for clade in tree.get_nonterminals() if clade.confidence is not None)
     for family in report.families:
         for edge in family.edges:
             assert tree.distance(edge.parent, edge.child) == pytest.approx(1.0 - edge.score, abs=1e-6)
