@@ -8,13 +8,14 @@ import os
 import platform
 import statistics
 import sys
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from lineage.config import SynthConfig
-from lineage.synth import generate
+from lineage.synth import generate, write_corpus
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -26,6 +27,15 @@ def synthetic(docs: int, seed: int, **knobs: Any) -> tuple[list[dict], list[dict
         records.append(record)
         truths.append(truth)
     return records, truths
+
+
+@contextlib.contextmanager
+def synth_files(docs: int, seed: int, **knobs: Any) -> Iterator[tuple[Path, list[dict]]]:
+    """A `lineage synth` corpus written to a scratch folder: its corpus.jsonl and its truth, in file order."""
+    with tempfile.TemporaryDirectory() as scratch:
+        write_corpus(scratch, SynthConfig(docs=docs, seed=seed, **knobs))
+        lines = (Path(scratch) / "truth.jsonl").read_text(encoding="utf-8").splitlines()
+        yield Path(scratch) / "corpus.jsonl", [json.loads(line) for line in lines]
 
 
 def machine(packages: Iterable[str] = ()) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def exact_pairs(matrix: sparse.csr_array, threshold: float) -> tuple[np.ndarray,
     frequency = np.asarray(matrix.sum(axis=0)).ravel()
     rank = np.empty(len(frequency), dtype=np.int64)
     rank[np.lexsort((np.arange(len(frequency)), frequency))] = np.arange(len(frequency))
-    rows, cols, prefix_rows = [], [], []
+    rows, cols = [], []
     for doc in range(matrix.shape[0]):
         columns = matrix.indices[matrix.indptr[doc] : matrix.indptr[doc + 1]]
         size = len(columns)

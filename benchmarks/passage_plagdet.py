@@ -23,17 +23,13 @@ A detection detects a case when they overlap on both sides.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import lineage
-from common import write_json
-from lineage.config import SynthConfig
-from lineage.synth import write_corpus
+from common import synth_files, write_json
 
 LEVELS = ("light", "medium", "heavy")
 Span = tuple[int, int]
@@ -104,11 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory() as scratch:
-        write_corpus(scratch, SynthConfig(docs=args.docs, seed=args.seed))
-        truths = [json.loads(line) for line in (Path(scratch) / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
+    with synth_files(args.docs, args.seed) as (corpus, truths):
         started = time.perf_counter()
-        report = lineage.analyze([Path(scratch) / "corpus.jsonl"], passages="on")
+        report = lineage.analyze([corpus], passages="on")
         seconds = time.perf_counter() - started
     found: dict[tuple[str, str], list[tuple[Span, Span]]] = {}
     for pair in report.pairs:

@@ -19,8 +19,6 @@ and passage alignment to this script.
 from __future__ import annotations
 
 import argparse
-import json
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,9 +26,7 @@ from pathlib import Path
 from sklearn.metrics import adjusted_rand_score
 
 import lineage
-from common import machine, write_json
-from lineage.config import SynthConfig
-from lineage.synth import write_corpus
+from common import machine, synth_files, write_json
 
 
 def evaluate(report: lineage.Report, truths: dict[str, dict]) -> dict:
@@ -72,14 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory() as scratch:
-        write_corpus(scratch, SynthConfig(docs=args.docs, seed=args.seed))
-        truths = {}
-        for line in (Path(scratch) / "truth.jsonl").read_text(encoding="utf-8").splitlines():
-            truth = json.loads(line)
-            truths[truth["id"]] = truth
+    with synth_files(args.docs, args.seed) as (corpus, rows):
+        truths = {truth["id"]: truth for truth in rows}
         started = time.perf_counter()
-        report = lineage.analyze([Path(scratch) / "corpus.jsonl"], seed=args.seed)
+        report = lineage.analyze([corpus], seed=args.seed)
         seconds = time.perf_counter() - started
     results = {"machine": machine(["scikit-learn"]), "seed": args.seed, **evaluate(report, truths),
                "seconds": round(seconds, 2), "parameters": lineage.report_dict(report)["parameters"]}

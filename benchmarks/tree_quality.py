@@ -16,15 +16,12 @@ A rewrite left out of every family counts as wrong on all three.
 from __future__ import annotations
 
 import argparse
-import json
-import tempfile
 import time
 from pathlib import Path
 
 import lineage
-from common import write_json
-from lineage.config import AnalyzeConfig, PassageConfig, SynthConfig, TreeConfig
-from lineage.synth import write_corpus
+from common import synth_files, write_json
+from lineage.config import AnalyzeConfig, PassageConfig, TreeConfig
 
 
 def tree_accuracy(truths: list[dict], edges: list[tuple[str, str]]) -> dict[str, float]:
@@ -47,12 +44,9 @@ def tree_accuracy(truths: list[dict], edges: list[tuple[str, str]]) -> dict[str,
 
 
 def run(docs: int, seed: int, dates: bool, tree: TreeConfig) -> dict:
-    with tempfile.TemporaryDirectory() as scratch:
-        write_corpus(scratch, SynthConfig(docs=docs, seed=seed, dates=dates))
-        truths = [json.loads(line) for line in (Path(scratch) / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
+    with synth_files(docs, seed, dates=dates) as (corpus, truths):
         started = time.perf_counter()
-        config = AnalyzeConfig(passage=PassageConfig(mode="on"), tree=tree)
-        report = lineage.analyze([Path(scratch) / "corpus.jsonl"], config=config)
+        report = lineage.analyze([corpus], config=AnalyzeConfig(passage=PassageConfig(mode="on"), tree=tree))
         seconds = time.perf_counter() - started
     edges = [(edge.parent, edge.child) for family in report.families for edge in family.edges]
     result = tree_accuracy(truths, edges)

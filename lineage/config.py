@@ -177,7 +177,7 @@ class TreeConfig:
     direction: float = 1.0
     bootstrap: int | None = None
     bootstrap_max_members: int = 50
-    auto_max_members: int = 500
+    auto_max_members: int = 100  # 100 replicates of 100 members: about 10 s
     seed: int = 1
 
     def replicates(self, members: int) -> int:

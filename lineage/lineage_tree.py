@@ -38,6 +38,7 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
+from scipy.sparse.csgraph import breadth_first_order
 
 from lineage.config import TreeConfig
 
@@ -102,8 +103,9 @@ def lineage_tree(
         return LineageTree(0, [], None)
     rows = sparse.csr_array(rows, dtype=np.float64)
     holders = np.bincount(rows.indices, minlength=rows.shape[1]).astype(np.float64)
-    late = _later(dates, i, j)  # late[0][k]: i[k] is dated after j[k]; late[1][k]: the reverse
-    dated = np.array([dates[x] is not None and dates[y] is not None for x, y in zip(i.tolist(), j.tolist())], dtype=bool)
+    order = _date_order(dates)  # -1 where undated
+    dated = (order[i] >= 0) & (order[j] >= 0)
+    late = (dated & (order[i] > order[j]), dated & (order[j] > order[i]))  # i dated after j, and the reverse
     similarity, drift = _evidence(rows, holders, i, j, np.ones(rows.shape[1]))
     parent_of = _arborescence(size, i, j, similarity, drift, late, dated, names, config)
     root = int(np.flatnonzero(parent_of < 0)[0])
@@ -126,10 +128,8 @@ def lineage_tree(
         root_support = same_root / replicates
     index = {(int(x), int(y)): k for k, (x, y) in enumerate(zip(i.tolist(), j.tolist()))}
     edges = []
-    for child in range(size):
+    for child in _top_down(parent_of, root):
         parent = int(parent_of[child])
-        if parent < 0:
-            continue
         k = index.get((parent, child), index.get((child, parent)))
         forward = i[k] == parent
         edges.append(Edge(
@@ -142,7 +142,18 @@ def lineage_tree(
                 "dates": _date_relation(dates[parent], dates[child]),
             },
         ))
+    # Parents in breadth-first order; each parent's children strongest first, ties by name.
+    position = {node: rank for rank, node in enumerate(_top_down(parent_of, root))}
+    position[root] = -1
+    edges.sort(key=lambda edge: (position[edge.parent], -edge.score, names[edge.child]))
     return LineageTree(root, edges, root_support)
+
+
+def _top_down(parent_of: npt.NDArray[np.int64], root: int) -> list[int]:
+    """The members below the root in breadth-first order."""
+    children = np.flatnonzero(parent_of >= 0)
+    graph = sparse.csr_array((np.ones(len(children)), (parent_of[children], children)), shape=(len(parent_of),) * 2)
+    return breadth_first_order(graph, root, directed=True, return_predecessors=False).tolist()[1:]
 
 
 def poisson_weights(hashes: npt.NDArray[np.uint64], seed: int, replicate: int) -> npt.NDArray[np.float64]:
@@ -240,12 +251,11 @@ def _name(names: Sequence[str], node: int) -> str:
     return names[node] if node < len(names) else ""
 
 
-def _later(
-    dates: Sequence[str | None], i: npt.NDArray[np.int64], j: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    forward = np.array([bool(dates[x] and dates[y] and dates[x] > dates[y]) for x, y in zip(i.tolist(), j.tolist())])
-    backward = np.array([bool(dates[x] and dates[y] and dates[y] > dates[x]) for x, y in zip(i.tolist(), j.tolist())])
-    return forward.astype(bool).reshape(-1), backward.astype(bool).reshape(-1)
+def _date_order(dates: Sequence[str | None]) -> npt.NDArray[np.int64]:
+    """Each member's rank among the distinct dates (equal dates share one), -1 if undated."""
+    known = sorted({date for date in dates if date is not None})
+    rank = {date: k for k, date in enumerate(known)}
+    return np.array([rank.get(date, -1) if date is not None else -1 for date in dates], dtype=np.int64)
 
 
 def _date_relation(parent: str | None, child: str | None) -> str:

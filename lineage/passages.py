@@ -120,13 +120,19 @@ def align(a: DocumentTokens, b: DocumentTokens, config: PassageConfig = PassageC
     found: list[tuple[int, int, int, int]] = []
     for region in _regions(a, b, config):
         region = _extend_to_sentences(a, b, *region)
-        if _passage(a, b, *region).aligned < config.min_tokens or any(_within(region, other) for other in found):
+        if _aligned(a, b, *region) < config.min_tokens or any(_within(region, other) for other in found):
             continue
         if found and (_touches(found[-1], region) or _bridges(a, b, found[-1], region, config)):
             found[-1] = (found[-1][0], region[1], found[-1][2], region[3])
         else:
             found.append(region)
     return tuple(_passage(a, b, *region) for region in found)
+
+
+def _aligned(a: DocumentTokens, b: DocumentTokens, a0: int, a1: int, b0: int, b1: int) -> int:
+    """How many words of the region the alignment keeps (what ``_passage`` counts, without building it)."""
+    words_a, words_b = a.hashes[a0:a1].tolist(), b.hashes[b0:b1].tolist()
+    return (len(words_a) + len(words_b) - Indel.distance(words_a, words_b)) // 2
 
 
 def _within(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
@@ -258,35 +264,42 @@ def _regions(a: DocumentTokens, b: DocumentTokens, config: PassageConfig) -> lis
     # chain is trimmed rather than dropped.
     slack = config.seed - 1
     kept: list[tuple[int, int, int, int]] = []
-    seeded_a: list[tuple[int, int]] = []
-    seeded_b: list[tuple[int, int]] = []
+    seeded_a, seeded_b = _Seeded(len(a)), _Seeded(len(b))  # tokens inside the seeds of kept chains
     for a0, a1, b0, b1, _, runs in regions:
-        if any(_collides(run[0], run[1], seeded_a, slack) or _collides(run[2], run[3], seeded_b, slack) for run in runs):
+        if any(seeded_a.count(run[0], run[1]) > slack or seeded_b.count(run[2], run[3]) > slack for run in runs):
             continue
-        cut = max(_head_overlap(a0, seeded_a), _head_overlap(b0, seeded_b))
+        cut = max(seeded_a.run_from(a0), seeded_b.run_from(b0))
         a0, b0 = a0 + cut, b0 + cut  # both sides alike, keeping the diagonal
-        cut = max(_tail_overlap(a1, seeded_a), _tail_overlap(b1, seeded_b))
+        cut = max(seeded_a.run_before(a1), seeded_b.run_before(b1))
         a1, b1 = a1 - cut, b1 - cut
-        seeded_a += [(run[0], run[1]) for run in runs]
-        seeded_b += [(run[2], run[3]) for run in runs]
+        for run in runs:
+            seeded_a.mark(run[0], run[1])
+            seeded_b.mark(run[2], run[3])
         if a0 < a1 and b0 < b1:
             kept.append((a0, a1, b0, b1))
     return sorted(kept)
 
 
-def _collides(start: int, end: int, spans: list[tuple[int, int]], slack: int) -> bool:
-    """Whether ``[start, end)`` overlaps any of ``spans`` by more than ``slack`` tokens."""
-    return any(min(end, other_end) - max(start, other_start) > slack for other_start, other_end in spans)
+class _Seeded:
+    """Which tokens of a document lie in kept seeds: one byte per token, counted and searched in C."""
 
+    def __init__(self, size: int) -> None:
+        self.marks = bytearray(size)
 
-def _head_overlap(first: int, spans: list[tuple[int, int]]) -> int:
-    """How many tokens from ``first`` on lie in one of ``spans`` (0 if ``first`` is in none)."""
-    return max((end - first for start, end in spans if start <= first < end), default=0)
+    def mark(self, start: int, end: int) -> None:
+        self.marks[start:end] = b"\x01" * (end - start)
 
+    def count(self, start: int, end: int) -> int:
+        return self.marks.count(1, start, end)
 
-def _tail_overlap(end: int, spans: list[tuple[int, int]]) -> int:
-    """How many tokens before ``end`` lie in one of ``spans`` (0 if token ``end - 1`` is in none)."""
-    return max((end - start for start, span_end in spans if start < end <= span_end), default=0)
+    def run_from(self, first: int) -> int:
+        """How many tokens from ``first`` on are marked without a break."""
+        free = self.marks.find(0, first)
+        return (len(self.marks) if free < 0 else free) - first
+
+    def run_before(self, end: int) -> int:
+        """How many tokens before ``end`` are marked without a break."""
+        return end - 1 - self.marks.rfind(0, 0, end)
 
 
 def _similar_tails(tail_a: npt.NDArray[np.uint64], tail_b: npt.NDArray[np.uint64]) -> bool:

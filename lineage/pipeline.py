@@ -24,9 +24,7 @@ from lineage.cluster import average_linkage, family_labels
 from lineage.config import (
     AnalyzeConfig,
     BoilerplateConfig,
-    CandidateConfig,
     ClusterConfig,
-    MinHashConfig,
     PassageConfig,
     ShingleConfig,
 )
@@ -36,8 +34,8 @@ from lineage.passages import align, document_tokens, pair_passages, segments
 from lineage.phrases import merge_phrases
 from lineage.shingles import concatenate, incidence_matrix, shingle_sets
 from lineage.signatures import minhash_signatures
-from lineage.text import tokenize, word_counts
-from lineage.lineage_tree import Edge, LineageTree, lineage_tree, page_date
+from lineage.text import word_counts
+from lineage.lineage_tree import lineage_tree, page_date
 from lineage.tree import newick
 from lineage.types import (
     Comparison,
@@ -304,7 +302,7 @@ def _families(
                 edges=tuple(
                     TreeEdge(ids[members[edge.parent]], ids[members[edge.child]], edge.score, edge.support,
                              edge.evidence)
-                    for edge in _breadth_first(tree)
+                    for edge in tree.edges
                 ),
                 linkage=_linkage(matrix, members, config.cluster),
                 root_support=tree.root_support,
@@ -322,20 +320,6 @@ def _family_rows(
     columns, local = np.unique(rows.indices, return_inverse=True)
     rows = sparse.csr_array((rows.data, local.ravel(), rows.indptr), shape=(len(members), len(columns)))
     return rows, column_hashes[columns]
-
-
-def _breadth_first(tree: LineageTree) -> list[Edge]:
-    """Edges from the root down, each parent's children strongest first."""
-    children: dict[int, list[Edge]] = {}
-    for edge in tree.edges:
-        children.setdefault(edge.parent, []).append(edge)
-    out, queue = [], [tree.root]
-    while queue:
-        node = queue.pop(0)
-        below = sorted(children.get(node, []), key=lambda edge: (-edge.score, edge.child))
-        out += below
-        queue += [edge.child for edge in below]
-    return out
 
 
 def _linkage(matrix: sparse.csr_array, members: list[int], config: ClusterConfig) -> npt.NDArray[np.float64] | None:
