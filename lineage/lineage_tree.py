@@ -235,9 +235,8 @@ def _arborescence(
             kept.append(edge)
     # Between otherwise equal roots the first name wins, by a margin below any real difference.
     rank = np.argsort(np.argsort(np.array(names, dtype=object), kind="stable"), kind="stable")
-    prior = np.round(config.direction * ancestral, 9) + 1e-10 * (size - rank) / size
-    if jitter is not None:
-        prior = prior + jitter[2, :size]
+    prior = np.round(config.direction * ancestral, 9)
+    prior = prior + (1e-10 * (size - rank) / size if jitter is None else jitter[2, :size])
     edges = kept + [(size, v, float(prior[v] - ROOT_COST)) for v in range(size)]
     graph.add_weighted_edges_from(edges)
     tree = nx.maximum_spanning_arborescence(graph, attr="weight", preserve_attrs=False)
