@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--bootstrap", type=int, default=TreeConfig().bootstrap, help="replicates per family")
+    parser.add_argument("--bootstrap", type=int, default=100, help="replicates per family (of up to 50 members)")
     parser.add_argument("--direction", type=float, default=TreeConfig().direction, help="weight of drift (a sweep)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
