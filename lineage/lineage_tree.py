@@ -127,8 +127,9 @@ def lineage_tree(
         support = agree / replicates
         root_support = same_root / replicates
     index = {(int(x), int(y)): k for k, (x, y) in enumerate(zip(i.tolist(), j.tolist()))}
+    below = _top_down(parent_of, root)
     edges = []
-    for child in _top_down(parent_of, root):
+    for child in below:
         parent = int(parent_of[child])
         k = index.get((parent, child), index.get((child, parent)))
         forward = i[k] == parent
@@ -143,7 +144,7 @@ def lineage_tree(
             },
         ))
     # Parents in breadth-first order; each parent's children strongest first, ties by name.
-    position = {node: rank for rank, node in enumerate(_top_down(parent_of, root))}
+    position = {node: rank for rank, node in enumerate(below)}
     position[root] = -1
     edges.sort(key=lambda edge: (position[edge.parent], -edge.score, names[edge.child]))
     return LineageTree(root, edges, root_support)
@@ -180,7 +181,9 @@ def _evidence(
     shared = _pair_values(weighted @ rows.T, i, j)
     sizes = weighted.sum(axis=1)
     similarity = shared / np.maximum(np.minimum(sizes[i], sizes[j]), 1e-12)
-    others = weights * np.maximum(holders - 2, 0)  # holders besides the two documents of a pair
+    # A shingle one document of the pair has counts the members holding it beyond it and one more: one
+    # other holder is often a shared accident (a synonym two rewrites both picked), two or more is the family's.
+    others = weights * np.maximum(holders - 2, 0)
     popular = rows @ sparse.diags_array(others)
     shared_popular = _pair_values(popular @ rows.T, i, j)
     totals = popular.sum(axis=1)
