@@ -227,13 +227,16 @@ class Dendrogram:
     """Average-linkage clustering of documents, ready to draw (scipy linkage matrix).
 
     ``families[i]`` is the family of ``labels[i]`` (None for a document in none);
-    ``caption`` says which documents are drawn.
+    ``caption`` says which documents are drawn. ``support[k]`` is the share of
+    bootstrap replicates whose clustering has the clade formed by merge ``k``
+    (row ``k`` of ``linkage``); None without bootstrap.
     """
 
     labels: tuple[str, ...]
     linkage: npt.NDArray[np.float64]
     caption: str
     families: tuple[str | None, ...]
+    support: npt.NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True, slots=True)
