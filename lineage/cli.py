@@ -15,9 +15,10 @@ from lineage.errors import LineageError
 from lineage.pipeline import analyze as run_analysis
 from lineage.pipeline import compare as run_comparison
 from lineage.report import REPORT_FILES, count_noun, prepare_output_directory
-from lineage.types import Comparison, Report
+from lineage.types import Comparison, Family, Report, TreeEdge
 
 _SHOWN = 5  # pairs and families listed in the summary
+_TREE_LINES = 12  # lines of each family's tree in the summary
 _PATTERN_WIDTH = 100  # characters of a passage shown in the summary
 _DEFAULTS = AnalyzeConfig()  # option defaults come from the stage configs, never written twice
 _SYNTH = SynthConfig()
@@ -276,11 +277,33 @@ def _summary(report: Report, output: Path) -> str:
             for p in shown
         ]
     for family in report.families[:_SHOWN]:
-        lines.append(f"Family {family.id}: {len(family.members)} documents, root {family.root}")
+        support = "" if family.root_support is None else f" (support {family.root_support:.2f})"
+        lines.append(f"Family {family.id}: {len(family.members)} documents, root {family.root}{support}")
+        lines += _tree_lines(family)
     if len(report.families) > _SHOWN:
         lines.append(f"... and {len(report.families) - _SHOWN} more families in report.md")
     lines.append(f"Report: {output}/ ({', '.join(REPORT_FILES)})")
     return "\n".join(lines)
+
+
+def _tree_lines(family: Family) -> list[str]:
+    """The family's lineage tree drawn with box characters, parents above their children, at most _TREE_LINES."""
+    children: dict[str, list[TreeEdge]] = {}
+    for edge in family.edges:
+        children.setdefault(edge.parent, []).append(edge)
+    lines = [f"  {family.root}"]
+    below = children.get(family.root, [])
+    stack = [(edge, "  ", k == len(below) - 1) for k, edge in enumerate(below)][::-1]
+    while stack and len(lines) <= _TREE_LINES:
+        edge, indent, last = stack.pop()
+        support = "" if edge.support is None else f", support {edge.support:.2f}"
+        lines.append(f"{indent}{'└─' if last else '├─'} {edge.child} (score {edge.score:.3f}{support})")
+        below = children.get(edge.child, [])
+        inner = indent + ("   " if last else "│  ")
+        stack += [(child, inner, k == len(below) - 1) for k, child in enumerate(below)][::-1]
+    if len(family.members) > len(lines):
+        lines.append(f"  ... {len(family.members) - len(lines)} more members in report.md")
+    return lines
 
 
 def _synth_summary(summary: synthetic.SynthSummary, output: Path) -> str:

@@ -31,6 +31,7 @@ from lineage.passages import DocumentTokens, document_tokens
 from lineage.types import Occurrence, Pair, Phrase
 
 _SAME_OCCURRENCE = 0.8  # overlap, as a share of the longer span, that makes two occurrences one
+TEMPLATE_PHRASES = 40  # a family template's phrases at most: the skeleton, not every shared scrap
 
 
 def merge_phrases(
@@ -153,3 +154,28 @@ def _pattern(reference: DocumentTokens, others: list[DocumentTokens]) -> tuple[s
 
 def _tokens_text(doc: DocumentTokens, first: int, last: int) -> str:
     return doc.text[doc.starts[first] : doc.ends[last - 1]] if last > first else ""
+
+
+def family_template(
+    phrases: Sequence[Phrase], members: Sequence[str], lengths: Mapping[str, int], limit: int = TEMPLATE_PHRASES
+) -> tuple[str, tuple[str, ...]]:
+    """A family's likely template: the phrases two or more members share, in text order, joined by " … ".
+
+    The ``limit`` strongest such phrases are kept (phrases come strongest
+    first) and put in the order they take in the members' texts: each by the
+    median of its occurrences' relative positions (start over the member's
+    length, from ``lengths``). Returns the template and its phrase ids;
+    ``("", ())`` when the members share no phrase.
+    """
+    inside = set(members)
+    kept: list[tuple[float, str, str]] = []
+    for phrase in phrases:
+        spots = [occurrence.start / max(lengths[occurrence.doc], 1)
+                 for occurrence in phrase.occurrences if occurrence.doc in inside]
+        if len({occurrence.doc for occurrence in phrase.occurrences if occurrence.doc in inside}) < 2:
+            continue
+        kept.append((float(np.median(spots)), phrase.id, phrase.pattern))
+        if len(kept) == limit:
+            break
+    kept.sort()
+    return " … ".join(pattern for _, _, pattern in kept), tuple(phrase_id for _, phrase_id, _ in kept)

@@ -20,7 +20,7 @@ from scipy import sparse
 from lineage import __version__
 from lineage.boilerplate import boilerplate_columns, without_columns
 from lineage.candidates import lsh_candidate_pairs, lsh_params, rare_shingle_pairs
-from lineage.cluster import average_linkage, family_labels
+from lineage.cluster import average_linkage, clade_support, family_labels
 from lineage.config import (
     AnalyzeConfig,
     BoilerplateConfig,
@@ -31,7 +31,7 @@ from lineage.config import (
 from lineage.corpus import read_corpus
 from lineage.errors import ConfigError, InputError
 from lineage.passages import align, document_tokens, pair_passages, segments
-from lineage.phrases import merge_phrases
+from lineage.phrases import family_template, merge_phrases
 from lineage.shingles import concatenate, incidence_matrix, shingle_sets
 from lineage.signatures import minhash_signatures
 from lineage.text import word_counts
@@ -53,6 +53,8 @@ from lineage.types import (
 from lineage.verify import Similarities, all_pair_scores, verify_pairs
 
 log = logging.getLogger(__name__)
+
+_CLADE_REPLICATES = 100  # dendrogram clade support by default (trees: see TreeConfig.replicates)
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while a long stage runs."""
@@ -158,10 +160,14 @@ def analyze(
     phrases = merge_phrases(pairs, {doc.id: doc.text for doc in documents},
                             _rarity(matrix, column_hashes, boilerplate_hashes, config.shingle))
     stats["phrases"] = len(phrases)
+    lengths = {doc.id: len(doc.text) for doc in documents}
+    for number, family in enumerate(families):
+        template, used = family_template(phrases, family.members, lengths)
+        families[number] = replace(family, template=template, template_phrases=used)
     stats["passages"] = sum(len(found) for found in passages)
     stats["pairs_with_passages"] = sum(1 for found in passages if found)
     log.info("%d pairs reported, %d shared passages; %d families", len(pairs), stats["passages"], len(families))
-    dendrogram = _dendrogram(ids, matrix, families, family_of, config.cluster)
+    dendrogram = _dendrogram(ids, matrix, column_hashes, families, family_of, config)
     document_records = _document_records(records, documents, matrix, skipped, family_of)
     stats.update(_summary(document_records, pairs, families, singletons))
     return Report(
@@ -453,10 +459,12 @@ def _pairs(
 def _dendrogram(
     ids: list[str],
     matrix: sparse.csr_array,
+    column_hashes: npt.NDArray[np.uint64],
     families: list[Family],
     family_of: dict[str, str],
-    config: ClusterConfig,
+    analyze_config: AnalyzeConfig,
 ) -> Dendrogram | None:
+    config = analyze_config.cluster
     if len(ids) <= config.dendrogram_max_docs:
         chosen = list(range(len(ids)))
         caption = f"All {len(ids)} documents"
@@ -480,8 +488,13 @@ def _dendrogram(
     leaf_families = tuple(family_of.get(label) for label in labels)
     if len(chosen) < 2:
         return Dendrogram(labels, np.zeros((0, 4)), caption, leaf_families)
-    tree = average_linkage(all_pair_scores(sparse.csr_array(matrix[chosen])))
-    return Dendrogram(labels, tree, caption, leaf_families)
+    rows = sparse.csr_array(matrix[chosen])
+    tree = average_linkage(all_pair_scores(rows))
+    # Cheap at the few hundred documents drawn, so on unless --bootstrap 0 says otherwise.
+    replicates = analyze_config.tree.bootstrap
+    replicates = _CLADE_REPLICATES if replicates is None else replicates
+    support = clade_support(rows, column_hashes, tree, replicates, analyze_config.tree.seed) if replicates else None
+    return Dendrogram(labels, tree, caption, leaf_families, support)
 
 
 def _document_records(

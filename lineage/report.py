@@ -19,11 +19,12 @@ from typing import Any
 import matplotlib
 
 from lineage.errors import OutputError
-from lineage.plots import dendrogram_figure
+from lineage.plots import dendrogram_figure, lineage_figure
 from lineage.types import Report
 
 REPORT_FILES = (
-    "report.json", "report.md", "pairs.csv", "phrases.csv", "lineage.nwk", "dendrogram.png", "dendrogram.svg",
+    "report.json", "report.md", "pairs.csv", "phrases.csv", "lineage.nwk", "lineage.png", "lineage.svg",
+    "dendrogram.png", "dendrogram.svg",
 )
 _TOP_PAIRS = 20
 _TOP_PASSAGES = 20
@@ -82,12 +83,15 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
     """
     out = prepare_output_directory(directory)
     figure = dendrogram_figure(report.dendrogram, report.config.cluster.family_threshold)
+    trees = lineage_figure(report.families)
     contents = {
         "report.json": (json_text(report_dict(report)) + "\n").encode("utf-8"),
         "report.md": markdown(report).encode("utf-8"),
         "pairs.csv": _pairs_csv(report).encode("utf-8"),
         "phrases.csv": _phrases_csv(report).encode("utf-8"),
         "lineage.nwk": (report.newick + "\n").encode("utf-8"),
+        "lineage.png": _render(trees, "png"),
+        "lineage.svg": _render(trees, "svg"),
         "dendrogram.png": _render(figure, "png"),
         "dendrogram.svg": _render(figure, "svg"),
     }
@@ -177,10 +181,19 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "root": family.root,
                 "root_support": family.root_support,
                 "members": list(family.members),
+                "template": family.template,
+                "template_phrases": list(family.template_phrases),
                 "linkage": _linkage_rows(family.linkage),
             }
             for family in report.families
         ],
+        "dendrogram": None if report.dendrogram is None else {
+            "caption": report.dendrogram.caption,
+            "labels": list(report.dendrogram.labels),
+            "linkage": _linkage_rows(report.dendrogram.linkage),
+            "support": None if report.dendrogram.support is None else [
+                round(float(value), 4) for value in report.dendrogram.support],
+        },
         "tree": {
             "newick": report.newick,
             "edges": [
@@ -295,10 +308,15 @@ def markdown(report: Report) -> str:
                "has the edge: below 0.7, treat the edge as a guess."
                if replicates else "Support was not computed (`--bootstrap 100` computes it)."),
             "",
+            "![lineage trees](lineage.png)",
+            "",
         ]
         for family in report.families:
             root_support = "" if family.root_support is None else f" (support {family.root_support:.2f})"
             lines += [f"### {family.id}: {len(family.members)} documents, root {_code(family.root)}{root_support}", ""]
+            if family.template:
+                lines += [f"Template ({len(family.template_phrases)} shared phrases in text order: "
+                          f"{', '.join(family.template_phrases)}):", "", f"> {_text(family.template)}", ""]
             lines += [f"- {_code(edge.parent)} → {_code(edge.child)} (score {edge.score:.3f}"
                       f"{'' if edge.support is None else f', support {edge.support:.2f}'}"
                       f"{'' if edge.evidence.get('dates') in (None, 'undated') else ', ' + edge.evidence['dates']})"

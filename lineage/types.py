@@ -195,6 +195,9 @@ class Family:
 
     ``linkage`` is the family's average-linkage clustering on ``1 - score`` as
     a scipy linkage matrix over ``members`` (None above the size limit).
+    ``template`` is the family's likely template: the phrases (ids in
+    ``template_phrases``) two or more members share, in text order, joined by
+    " … " (empty when passages were not aligned or none is shared).
     """
 
     id: str
@@ -203,6 +206,8 @@ class Family:
     edges: tuple[TreeEdge, ...]
     linkage: npt.NDArray[np.float64] | None = None
     root_support: float | None = None
+    template: str = ""
+    template_phrases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

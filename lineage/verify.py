@@ -40,14 +40,22 @@ def verify_pairs(matrix: sparse.csr_array, pairs: npt.NDArray[np.int64]) -> Simi
     return _similarities(a, b, shared, sizes[a], sizes[b])
 
 
-def all_pair_scores(matrix: sparse.csr_array) -> npt.NDArray[np.float64]:
-    """Dense matrix of exact lineage scores between all documents (for small corpora)."""
+def all_pair_scores(
+    matrix: sparse.csr_array, weights: npt.NDArray[np.float64] | None = None
+) -> npt.NDArray[np.float64]:
+    """Dense matrix of exact lineage scores between all documents (for small corpora).
+
+    With ``weights`` (one per column of ``matrix``) each shingle counts its
+    weight instead of 1, as in a bootstrap replicate.
+    """
     # Keep only the columns these rows use: the transpose costs time in the number of columns,
     # and a family's rows touch a few thousand of the corpus's millions of shingles.
     used, compact = np.unique(matrix.indices, return_inverse=True)
-    matrix = sparse.csr_array((matrix.data, compact.ravel(), matrix.indptr), shape=(matrix.shape[0], len(used)))
-    shared = (matrix @ matrix.T).toarray().astype(np.float64)
-    sizes = np.diff(matrix.indptr).astype(np.float64)
+    data = np.ones(len(compact)) if weights is None else weights[matrix.indices]
+    weighted = sparse.csr_array((data, compact.ravel(), matrix.indptr), shape=(matrix.shape[0], len(used)))
+    binary = sparse.csr_array((np.ones(len(compact)), compact.ravel(), matrix.indptr), shape=weighted.shape)
+    shared = (weighted @ binary.T).toarray()
+    sizes = np.asarray(weighted.sum(axis=1), dtype=np.float64).ravel()
     smaller = np.minimum(sizes[:, None], sizes[None, :])
     with np.errstate(divide="ignore", invalid="ignore"):
         scores = np.where(smaller > 0, shared / smaller, 0.0)

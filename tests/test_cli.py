@@ -43,9 +43,16 @@ def test_analyze_prints_a_concise_summary_and_writes_every_file(run, planted, tm
         "  a_light.txt    a_light_2.txt   score 0.649  Jaccard 0.478  shared 133\n"
         "  a_light_2.txt  a_template.txt  score 0.434  Jaccard 0.276  shared 89\n"
         "  a_heavy.txt    a_template.txt  score 0.237  Jaccard 0.127  shared 49\n"
-        "Family F1: 4 documents, root a_light.txt\n"
-        "Family F2: 2 documents, root b_light.txt\n"
-        "Report: out/ (report.json, report.md, pairs.csv, phrases.csv, lineage.nwk, dendrogram.png, dendrogram.svg)\n"
+        "Family F1: 4 documents, root a_light.txt (support 1.00)\n"
+        "  a_light.txt\n"
+        "  ├─ a_template.txt (score 0.718, support 1.00)\n"
+        "  │  └─ a_heavy.txt (score 0.237, support 0.82)\n"
+        "  └─ a_light_2.txt (score 0.649, support 1.00)\n"
+        "Family F2: 2 documents, root b_light.txt (support 0.61)\n"
+        "  b_light.txt\n"
+        "  └─ b_template.txt (score 0.728, support 0.61)\n"
+        "Report: out/ (report.json, report.md, pairs.csv, phrases.csv, lineage.nwk, lineage.png, lineage.svg, "
+        "dendrogram.png, dendrogram.svg)\n"
     )
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(lineage.report.REPORT_FILES)

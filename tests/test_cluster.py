@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import sparse
 from scipy.cluster.hierarchy import fcluster
 
-from lineage.cluster import average_linkage, family_labels
+from lineage.cluster import _clades, average_linkage, clade_support, family_labels
+from lineage.verify import all_pair_scores
 
 
 def test_families_are_connected_components_of_strong_pairs_largest_first():
@@ -20,3 +22,37 @@ def test_average_linkage_merges_the_closest_documents_first():
     assert tree[0][:3].tolist() == pytest.approx([0.0, 1.0, 0.1])
     assert tree[1][:3].tolist() == pytest.approx([2.0, 3.0, 0.4])
     assert list(fcluster(tree, t=0.5, criterion="distance")) == [1, 1, 2, 2]
+
+
+def incidence(sets: list[list[int]]) -> sparse.csr_array:
+    rows = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
+    cols = np.concatenate([np.asarray(s) for s in sets])
+    return sparse.csr_array((np.ones(len(cols)), (rows, cols)), shape=(len(sets), max(cols) + 1))
+
+
+def test_clade_support_is_high_for_clear_groups_low_for_arbitrary_ones_and_seeded():
+    rng = np.random.default_rng(0)
+    base_a, base_b = np.arange(0, 200), np.arange(1000, 1200)
+    # Two groups of three close copies; the last document shares a little, equally, with both groups,
+    # so which group it joins first is an accident of the shingles drawn.
+    sets = [np.sort(rng.choice(base, 180, replace=False)).tolist() for base in (base_a,) * 3 + (base_b,) * 3]
+    sets.append(list(range(0, 10)) + list(range(1000, 10 + 1000)) + list(range(5000, 5200)))
+    matrix = incidence(sets)
+    hashes = (np.arange(matrix.shape[1], dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    tree = average_linkage(all_pair_scores(matrix))
+    support = clade_support(matrix, hashes, tree, replicates=50, seed=3)
+    clades = {frozenset(members): value for members, value in zip(_clades(tree), support)}
+    assert clades[frozenset({0, 1, 2})] == 1.0 and clades[frozenset({3, 4, 5})] == 1.0
+    uncertain = [value for members, value in clades.items() if 6 in members and len(members) == 4]
+    assert len(uncertain) == 1 and 0.1 < uncertain[0] < 0.9
+    assert np.array_equal(support, clade_support(matrix, hashes, tree, replicates=50, seed=3))
+    assert not np.array_equal(support, clade_support(matrix, hashes, tree, replicates=50, seed=4))
+
+
+def test_weighted_scores_count_each_shingle_by_its_weight():
+    matrix = incidence([[0, 1, 2, 3], [2, 3, 4]])
+    assert all_pair_scores(matrix)[0, 1] == pytest.approx(2 / 3)
+    weights = np.array([1.0, 1.0, 2.0, 0.0, 1.0])
+    assert all_pair_scores(matrix, weights)[0, 1] == pytest.approx(2 / 3)  # shared 2 of b's 3 (weights 2, 0, 1)
+    weights = np.array([1.0, 1.0, 0.0, 1.0, 3.0])
+    assert all_pair_scores(matrix, weights)[0, 1] == pytest.approx(1 / 3)  # a: 3, b: 4, shared 1

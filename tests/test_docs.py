@@ -19,7 +19,7 @@ def shell_blocks() -> list[str]:
 
 def test_readme_has_the_two_setup_commands_and_ci_runs_the_test_command():
     main_command, test_command = (block.strip() for block in shell_blocks()[:2])
-    assert main_command.endswith("lineage analyze corpus/shanghai -o reports/shanghai")
+    assert "lineage analyze corpus/shanghai -o reports/shanghai" in main_command
     assert test_command.endswith("pytest")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci.splitlines()

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from lineage.passages import align, document_tokens
-from lineage.phrases import merge_phrases
+from lineage.phrases import family_template, merge_phrases
 from lineage.types import Pair
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,3 +90,26 @@ def test_a_string_on_every_page_ranks_below_a_rarer_sentence_two_pages_share(tmp
     patterns = [phrase.pattern for phrase in phrases]
     assert patterns.index(sentence) < patterns.index(stamp)  # 2 documents, rare, beats 4 documents, everywhere
     assert phrases[patterns.index(stamp)].docs == ("d0.txt", "d1.txt", "d2.txt", "d3.txt")
+
+
+def test_family_template_keeps_phrases_two_members_share_in_text_order():
+    texts = {
+        "a": "The glow from the Zhangjiang park never sleeps at night. Filler words of a. "
+             "Once known primarily as the financial capital, the city has quietly built a base.",
+        "b": "The glow from the Zhangjiang campus never dims at night. Other filler of b. "
+             "Once known primarily as the financial center, the city has quietly built a base.",
+        "outside": "Some words. Once known primarily as the financial hub, the city has quietly built a base.",
+    }
+    phrases = merge_phrases(pairs_of(texts), texts)
+    lengths = {doc: len(text) for doc, text in texts.items()}
+    template, used = family_template(phrases, ["a", "b"], lengths)
+    by_id = {phrase.id: phrase for phrase in phrases}
+    assert len(used) == 2
+    assert by_id[used[0]].pattern.startswith("The glow") and by_id[used[1]].pattern.startswith("Once known")
+    assert template == " … ".join(by_id[phrase_id].pattern for phrase_id in used)
+    assert "{park|campus}" in template and "never {sleeps|dims}" in template
+    # A member and an outsider sharing a phrase do not make it the family's.
+    assert family_template(phrases, ["a", "outside"], lengths)[1] == tuple(
+        phrase.id for phrase in phrases if {"a", "outside"} <= set(phrase.docs))
+    assert family_template(phrases, ["a", "b"], lengths, limit=1)[1] == (phrases[0].id,)
+    assert family_template(phrases, ["b"], lengths) == ("", ())

@@ -4,12 +4,15 @@ import csv
 import io
 import itertools
 import json
+import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import lineage
 from conftest import ROOT
+from lineage.cli import main
 
 FAMILY_A = ("a_heavy.txt", "a_light.txt", "a_light_2.txt", "a_template.txt")
 FAMILY_B = ("b_light.txt", "b_template.txt")
@@ -65,10 +68,15 @@ def test_same_input_and_seed_give_a_byte_identical_report(planted, tmp_path):
 
 def test_committed_demo_report_is_what_the_readme_command_makes(monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)
-    lineage.analyze(["corpus/shanghai"]).write(tmp_path)
-    for name in ("report.json", "report.md", "pairs.csv", "lineage.nwk"):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"&& lineage (analyze corpus/shanghai .*)", readme).group(1).split()
+    command[command.index("-o") + 1] = str(tmp_path / "demo")
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    for name in ("report.json", "report.md", "pairs.csv", "phrases.csv", "lineage.nwk"):
         committed = (ROOT / "reports" / "shanghai" / name).read_text(encoding="utf-8")
-        assert (tmp_path / name).read_text(encoding="utf-8") == committed, f"regenerate reports/shanghai ({name})"
+        made = (tmp_path / "demo" / name).read_text(encoding="utf-8")
+        assert made == committed, f"regenerate reports/shanghai with the README command ({name})"
 
 
 def test_short_and_skipped_documents_are_accounted_for(tmp_path):
