@@ -212,13 +212,12 @@ def lineage_figure(families: Sequence[Family], *, max_documents: int = _MAX_LINE
 
 
 def _largest_families(families: Sequence[Family], max_documents: int) -> list[Family]:
-    """The largest families that hold at most ``max_documents`` documents together, in their given order."""
+    """Largest first, the families that fit in ``max_documents`` documents together, in their given order."""
     chosen, documents = [], 0
     for k in sorted(range(len(families)), key=lambda k: -len(families[k].members)):
-        documents += len(families[k].members)
-        if documents > max_documents:
-            break
-        chosen.append(k)
+        if documents + len(families[k].members) <= max_documents:
+            documents += len(families[k].members)
+            chosen.append(k)
     return [families[k] for k in sorted(chosen)]
 
 
@@ -299,13 +298,13 @@ def _lineage_title(families: Sequence[Family], drawn: list[Family], max_document
         return "No families: nothing to draw"
     if not drawn:
         largest = max(families, key=lambda family: len(family.members))
-        return (f"Nothing drawn: the largest family, {largest.id}, has {len(largest.members)} documents, over the "
-                f"limit of {max_documents}; pass max_documents={len(largest.members)} to draw it")
+        return (f"Nothing drawn: every family is over the limit of {max_documents} documents (the largest, "
+                f"{largest.id}, has {len(largest.members)}); the trees are in report.md and lineage.nwk")
     documents = sum(len(family.members) for family in drawn)
     title = f"Lineage trees of {_count(len(drawn), 'family', 'families')} ({documents} documents)"
     if len(drawn) < len(families):
         missing = sum(len(family.members) for family in families) - documents
-        title += (f"; not drawn: {_count(len(families) - len(drawn), 'smaller family', 'smaller families')} "
+        title += (f"; not drawn: {_count(len(families) - len(drawn), 'other family', 'other families')} "
                   f"({missing} documents), over the limit of {max_documents} documents")
     if any(edge.support is not None for family in drawn for edge in family.edges):
         title += "\nNumbers on branches: bootstrap support (%)"

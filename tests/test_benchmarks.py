@@ -5,8 +5,11 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+
+from lineage.types import Family, TreeEdge
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -76,6 +79,28 @@ def test_synthetic_quality_scores_families_against_the_truth(tmp_path):
 
 def test_clough_quality_skips_cleanly_without_the_corpus(tmp_path, capsys):
     module = importlib.import_module("clough_quality")
+    assert module.main([str(tmp_path / "absent")]) == 0
+    assert "not found" in capsys.readouterr().err
+
+
+def test_clough_tree_follows_parents_to_the_orig_and_names_why_a_path_misses(tmp_path, capsys):
+    module = importlib.import_module("clough_tree")
+    labels = {name: {"task": "a", "category": category} for name, category in (
+        ("orig_taska.txt", "orig"), ("cut.txt", "cut"), ("light.txt", "light"), ("heavy.txt", "heavy"),
+        ("lost.txt", "cut"), ("non.txt", "non"))}
+    family = Family("F1", ("heavy.txt", "orig_taska.txt", "cut.txt", "light.txt"), "heavy.txt", (
+        TreeEdge("heavy.txt", "orig_taska.txt", 0.4), TreeEdge("orig_taska.txt", "cut.txt", 0.9),
+        TreeEdge("cut.txt", "light.txt", 0.7)))
+    report = SimpleNamespace(families=(family,))
+    rows = {row["answer"]: row for row in module.attribution(report, labels)}
+    assert rows["cut.txt"]["direct"] and rows["cut.txt"]["reaches_orig"]
+    assert rows["light.txt"]["reaches_orig"] and not rows["light.txt"]["direct"]
+    assert rows["light.txt"]["path"] == ["cut.txt", "orig_taska.txt"]
+    assert (rows["heavy.txt"]["reaches_orig"], rows["heavy.txt"]["reason"]) == (False, "above orig")
+    assert (rows["lost.txt"]["reaches_orig"], rows["lost.txt"]["reason"]) == (False, "not in family")
+    assert rows["non.txt"]["reason"] is None
+    summary = module.summarise([row for row in rows.values() if row["category"] != "non"])
+    assert (summary["answers"], summary["reaches_orig"], summary["root_is_orig"]) == (4, 2, 0)
     assert module.main([str(tmp_path / "absent")]) == 0
     assert "not found" in capsys.readouterr().err
 
