@@ -170,10 +170,10 @@ def family_template(
     inside = set(members)
     kept: list[tuple[float, str, str]] = []
     for phrase in phrases:
-        spots = [occurrence.start / max(lengths[occurrence.doc], 1)
-                 for occurrence in phrase.occurrences if occurrence.doc in inside]
-        if len({occurrence.doc for occurrence in phrase.occurrences if occurrence.doc in inside}) < 2:
+        found = [occurrence for occurrence in phrase.occurrences if occurrence.doc in inside]
+        if len({occurrence.doc for occurrence in found}) < 2:
             continue
+        spots = [occurrence.start / max(lengths[occurrence.doc], 1) for occurrence in found]
         kept.append((float(np.median(spots)), phrase.id, phrase.pattern))
         if len(kept) == limit:
             break
