@@ -1,6 +1,7 @@
 """Lineage tree attribution on Clough & Stevenson: does each answer's path of parents reach its source?
 
-Usage: python benchmarks/clough_tree.py ../shared/corpora/clough-stevenson [--family-threshold 0.1] [--date-sources] [--json OUT]
+Usage: python benchmarks/clough_tree.py ../shared/corpora/clough-stevenson [--family-threshold 0.1]
+       [--date-sources] [--json OUT]
 
 Runs the default `lineage analyze` on the corpus's texts/ and, for every cut,
 light and heavy answer, follows its parents in its family's tree: does the path
@@ -26,14 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from clough import load_labels
+from clough import load_labels, load_texts
 from clough_quality import KNOWN_NOISE
 from common import write_json
 from passage_quality import coverage
 
 import lineage
-from lineage.corpus import read_corpus
-from lineage.types import Document
 
 DERIVED = ("cut", "light", "heavy")
 REASONS = ("not in family", "above orig", "through non", "other branch")
@@ -141,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     if labels is None:
         return 0
 
-    texts = {record.id: record.text for record in read_corpus([args.corpus / "texts"]) if isinstance(record, Document)}
+    texts = load_texts(args.corpus)
     with tempfile.TemporaryDirectory() as scratch:
         source = args.corpus / "texts"
         if args.date_sources:

@@ -22,12 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from clough import load_labels
+from clough import load_labels, load_texts
 from clough_quality import KNOWN_NOISE
 from common import write_json
-from lineage.corpus import read_corpus
 from lineage.passages import _ngrams, align, document_tokens
-from lineage.types import Document
 
 CATEGORIES = ("cut", "light", "heavy", "non")
 HELD = 0.9  # a cut answer whose words are at least this share inside 3-grams of the source file
@@ -58,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = load_labels(args.corpus)
     if labels is None:
         return 0
-    texts = {record.id: record.text for record in read_corpus([args.corpus / "texts"]) if isinstance(record, Document)}
+    texts = load_texts(args.corpus)
     sources = {row["task"]: name for name, row in labels.items() if row["category"] == "orig"}
     started = time.perf_counter()
     rows = []
