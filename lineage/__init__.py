@@ -13,12 +13,16 @@ from lineage.config import (  # noqa: E402
     BoilerplateConfig,
     CandidateConfig,
     ClusterConfig,
+    InjectionConfig,
     MinHashConfig,
     PassageConfig,
     ShingleConfig,
     SynthConfig,
+    TreeConfig,
 )
 from lineage.errors import ConfigError, InputError, LineageError, OutputError  # noqa: E402
+from lineage.injections import find_injections  # noqa: E402
+from lineage.operators import find_operators  # noqa: E402
 from lineage.pipeline import analyze, compare  # noqa: E402
 from lineage.report import report_dict, write_report  # noqa: E402
 from lineage.synth import SynthSummary  # noqa: E402
@@ -26,7 +30,10 @@ from lineage.types import (  # noqa: E402
     Comparison,
     Document,
     Family,
+    Fingerprint,
+    Injection,
     Occurrence,
+    Operator,
     Pair,
     Passage,
     Phrase,
@@ -44,10 +51,14 @@ __all__ = [
     "ConfigError",
     "Document",
     "Family",
+    "Fingerprint",
+    "Injection",
+    "InjectionConfig",
     "InputError",
     "LineageError",
     "MinHashConfig",
     "Occurrence",
+    "Operator",
     "OutputError",
     "Pair",
     "Passage",
@@ -58,10 +69,13 @@ __all__ = [
     "ShingleConfig",
     "SynthConfig",
     "SynthSummary",
+    "TreeConfig",
     "TreeEdge",
     "__version__",
     "analyze",
     "compare",
+    "find_injections",
+    "find_operators",
     "report_dict",
     "synth",
     "write_report",

@@ -92,11 +92,15 @@ def main() -> None:
 @click.option("--bootstrap", default=None, type=click.IntRange(0, 10_000),
               help=f"Bootstrap replicates for the support of each tree edge [default: 100 when families hold at "
                    f"most {_DEFAULTS.tree.auto_max_members} documents, else 0].")
+@click.option("--keep-injections", is_flag=True,
+              help="Keep injected spam keywords in the shingles and passages (they are left out by default; "
+                   "they are found and reported either way).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
 def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int, seed: int, threshold: float,
             recall: float, max_df: float, rare_max_df: int, min_shared: int, family_threshold: float,
-            neighbours: int, passages: str, bootstrap: int | None, quiet: bool, verbose: bool) -> None:
+            neighbours: int, passages: str, bootstrap: int | None, keep_injections: bool, quiet: bool,
+            verbose: bool) -> None:
     """Analyse INPUTS (files, directories, JSONL) and write a report to --output.
 
     \b
@@ -109,7 +113,8 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
         report = run_analysis(
             inputs, shingle=shingle, num_perm=num_perm, seed=seed, threshold=threshold, recall=recall,
             max_df=max_df, rare_max_df=rare_max_df, min_shared=min_shared, family_threshold=family_threshold,
-            neighbours=neighbours, passages=passages, bootstrap=bootstrap, progress=progress,
+            neighbours=neighbours, passages=passages, bootstrap=bootstrap, keep_injections=keep_injections,
+            progress=progress,
         )
     report.write(output)
     if not quiet:
@@ -178,7 +183,8 @@ def synth(output: Path, docs: int, seed: int, min_words: int, max_words: int, to
               help="Read A and B as document ids from these files or directories (as analyze names them).")
 @click.option("--shingle", default=str(_DEFAULTS.shingle), show_default=True,
               help="Shingles for the overlap figures: word:N or char:N.")
-def compare(a: str, b: str, corpus: tuple[Path, ...], shingle: str) -> None:
+@click.option("--keep-injections", is_flag=True, help="Keep injected spam keywords in the overlap and passages.")
+def compare(a: str, b: str, corpus: tuple[Path, ...], shingle: str, keep_injections: bool) -> None:
     """Show the passages two documents share, side by side, variants marked.
 
     A and B are two files, or two document ids with --corpus. Words both keep are
@@ -189,7 +195,7 @@ def compare(a: str, b: str, corpus: tuple[Path, ...], shingle: str) -> None:
       lineage compare corpus/shanghai/001_8d0afbd8c3a3ca36.txt corpus/shanghai/002_82837cee5602c89a.txt
       lineage compare 001_8d0afbd8c3a3ca36.txt 002_82837cee5602c89a.txt --corpus corpus/shanghai
     """
-    comparison = run_comparison(a, b, corpus=list(corpus) or None, shingle=shingle)
+    comparison = run_comparison(a, b, corpus=list(corpus) or None, shingle=shingle, keep_injections=keep_injections)
     click.echo(_comparison_text(comparison))
 
 
@@ -201,6 +207,10 @@ def _comparison_text(comparison: Comparison) -> str:
         f"{comparison.containment_b:.1%} of b in a; "
         f"{count_noun(len(comparison.passages), 'shared passage')}.",
     ]
+    for side, found in zip("ab", comparison.injections):
+        if found:
+            keywords = ", ".join(click.style(injection.text, fg="magenta") for injection in found)
+            lines.append(f"Spam keywords injected in {side} (left out of the figures): {keywords}")
     for number, (passage, runs) in enumerate(zip(comparison.passages, comparison.segments), start=1):
         lines += [
             "",
@@ -248,6 +258,25 @@ def _passage_summary(report: Report) -> list[str]:
     return lines
 
 
+def _spam_summary(report: Report) -> list[str]:
+    found = report.stats["injections"]
+    if not found["keywords"]:
+        return ["No injected spam keywords found."]
+    kept = "kept in" if found["in_shingles"] else "left out of"
+    lines = [f"{count_noun(found['keywords'], 'injected spam keyword')} in "
+             f"{count_noun(found['documents'], 'document')} ({kept} the similarities), "
+             f"{count_noun(found['fingerprints'], 'fingerprint')}, {count_noun(found['operators'], 'operator')}:"]
+    cores = {fingerprint.id: fingerprint.core for fingerprint in report.fingerprints}
+    for operator in report.operators[:_SHOWN]:
+        shown = ", ".join(cores[fingerprint] for fingerprint in operator.fingerprints[:3])
+        more = len(operator.fingerprints) - 3
+        lines.append(f"  {operator.id:<4} {count_noun(len(operator.docs), 'doc')}  {shown}"
+                     + (f" and {more} more" if more > 0 else ""))
+    if len(report.operators) > _SHOWN:
+        lines.append(f"  ... and {len(report.operators) - _SHOWN} more operators in report.md")
+    return lines
+
+
 def _summary(report: Report, output: Path) -> str:
     stats = report.stats
     candidates = stats["candidates"]
@@ -263,6 +292,7 @@ def _summary(report: Report, output: Path) -> str:
         f"{count_noun(stats['families'], 'family', 'families')} with score >= "
         f"{report.config.cluster.family_threshold:g}; {stats['singletons']} in none.",
         *_passage_summary(report),
+        *_spam_summary(report),
     ]
     if stats["documents"] == 0:
         lines.append("Nothing to analyse: every input was skipped (reasons in report.md).")

@@ -194,6 +194,18 @@ class TreeConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class InjectionConfig:
+    """What happens to injected spam keywords (see :mod:`lineage.injections`).
+
+    They are always found and reported; unless ``keep``, their characters are
+    left out of the shingles and the passage alignment, so that a farm's
+    keywords do not make its articles look like rewrites of each other.
+    """
+
+    keep: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class AnalyzeConfig:
     """The settings of one analysis, recorded in the report's parameters."""
 
@@ -204,6 +216,7 @@ class AnalyzeConfig:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     passage: PassageConfig = field(default_factory=PassageConfig)
     tree: TreeConfig = field(default_factory=TreeConfig)
+    injection: InjectionConfig = field(default_factory=InjectionConfig)
 
 
 @dataclass(frozen=True, slots=True)

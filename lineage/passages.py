@@ -41,7 +41,8 @@ from rapidfuzz.distance import Indel
 from lineage.config import PassageConfig
 from lineage.shingles import token_hashes
 from lineage.text import codepoints, token_spans
-from lineage.types import Passage, Segment
+from lineage.injections import masked
+from lineage.types import Injection, Passage, Segment
 
 _SENTENCE_MARK = re.compile(r"[.!?。！？\n]")
 _PAIRS_PER_CHUNK = 4096
@@ -60,14 +61,18 @@ class DocumentTokens:
     hashes: npt.NDArray[np.uint64]
     sentence_first: list[int]  # per token: the first token of its sentence
     sentence_end: list[int]  # per token: the token after its sentence's last
+    hidden: tuple[Injection, ...] = ()  # spans whose tokens were left out; patterns leave their text out too
 
     def __len__(self) -> int:
         return len(self.hashes)
 
 
-def document_tokens(texts: Sequence[str]) -> list[DocumentTokens]:
-    """Tokens of many texts at once (offsets into each text)."""
-    units, text_starts = codepoints(texts)
+def document_tokens(
+    texts: Sequence[str], hidden: Sequence[Sequence[Injection]] | None = None
+) -> list[DocumentTokens]:
+    """Tokens of many texts at once (offsets into each text), without those inside ``hidden[i]`` spans."""
+    shown = texts if hidden is None else [masked(text, spans) for text, spans in zip(texts, hidden)]
+    units, text_starts = codepoints(shown)
     indptr, starts, ends = token_spans(units, text_starts)
     hashes = token_hashes(units, starts, ends)
     out = []
@@ -75,7 +80,8 @@ def document_tokens(texts: Sequence[str]) -> list[DocumentTokens]:
         span = slice(indptr[i], indptr[i + 1])
         doc_starts, doc_ends = starts[span] - text_starts[i], ends[span] - text_starts[i]
         first, end = _sentences(text, doc_starts, doc_ends)
-        out.append(DocumentTokens(text, doc_starts, doc_ends, hashes[span], first, end))
+        spans = () if hidden is None else tuple(hidden[i])
+        out.append(DocumentTokens(text, doc_starts, doc_ends, hashes[span], first, end, spans))
     return out
 
 
@@ -96,9 +102,13 @@ def _sentences(
 
 
 def pair_passages(
-    texts: Sequence[str], pairs: Sequence[tuple[int, int]], config: PassageConfig = PassageConfig()
+    texts: Sequence[str],
+    pairs: Sequence[tuple[int, int]],
+    config: PassageConfig = PassageConfig(),
+    *,
+    hidden: Sequence[Sequence[Injection]] | None = None,
 ) -> list[tuple[Passage, ...]]:
-    """The passages of each pair ``(i, j)`` of ``texts``.
+    """The passages of each pair ``(i, j)`` of ``texts``, aligning no token inside ``hidden[i]``'s spans.
 
     Pairs are taken a chunk at a time, in order, and only the documents a chunk
     needs are tokenised, so memory holds a few thousand documents' tokens.
@@ -108,7 +118,8 @@ def pair_passages(
     for lo in range(0, len(order), _PAIRS_PER_CHUNK):
         chunk = order[lo : lo + _PAIRS_PER_CHUNK]
         needed = sorted({doc for k in chunk for doc in pairs[k]})
-        tokens = dict(zip(needed, document_tokens([texts[doc] for doc in needed])))
+        spans = None if hidden is None else [hidden[doc] for doc in needed]
+        tokens = dict(zip(needed, document_tokens([texts[doc] for doc in needed], spans)))
         for k in chunk:
             a, b = pairs[k]
             out[k] = align(tokens[a], tokens[b], config)
@@ -356,8 +367,8 @@ def segments(a: DocumentTokens, b: DocumentTokens, passage: Passage) -> list[Seg
             kept,
             _tokens_text(a, sa, ea),
             _tokens_text(b, sb, eb),
-            a.text[a.ends[a_previous - 1] : a.starts[sa]] if sa > a0 and ea > sa else "",
-            b.text[b.ends[b_previous - 1] : b.starts[sb]] if sb > b0 and eb > sb else "",
+            _shown(a, a.ends[a_previous - 1], a.starts[sa]) if sa > a0 and ea > sa else "",
+            _shown(b, b.ends[b_previous - 1], b.starts[sb]) if sb > b0 and eb > sb else "",
         ))
         a_previous, b_previous = (ea if ea > sa else a_previous), (eb if eb > sb else b_previous)
     return out
@@ -386,7 +397,7 @@ def _pattern(a: DocumentTokens, b: DocumentTokens, a0: int, b0: int, opcodes) ->
     previous_end: int | None = None  # a's token after the last one written
     for kept, sa, ea, sb, eb in _pieces(opcodes, a0, b0):
         if previous_end is not None and ea > sa:
-            gap = a.text[a.ends[previous_end - 1] : a.starts[sa]]
+            gap = _shown(a, a.ends[previous_end - 1], a.starts[sa])
             out.append(gap if gap == "" or gap.strip() else " ")
         elif out:
             out.append(" ")
@@ -401,4 +412,19 @@ def _pattern(a: DocumentTokens, b: DocumentTokens, a0: int, b0: int, opcodes) ->
 
 def _tokens_text(doc: DocumentTokens, first: int, last: int) -> str:
     """Original text from token ``first`` to token ``last - 1``; empty if there are none."""
-    return doc.text[doc.starts[first] : doc.ends[last - 1]] if last > first else ""
+    return _shown(doc, doc.starts[first], doc.ends[last - 1]) if last > first else ""
+
+
+def _shown(doc: DocumentTokens, start: int, end: int) -> str:
+    """``doc.text[start:end]`` without its hidden spans, each with the space after it."""
+    inside = [span for span in doc.hidden if span.start < end and span.end > start]
+    if not inside:
+        return doc.text[start:end]
+    pieces = []
+    for span in inside:
+        pieces.append(doc.text[start : max(start, span.start)])
+        start = max(start, span.end)
+        while start < end and doc.text[start] in " \t":
+            start += 1
+    pieces.append(doc.text[start:end])
+    return "".join(pieces)

@@ -28,7 +28,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import Indel
 
 from lineage.passages import DocumentTokens, document_tokens
-from lineage.types import Occurrence, Pair, Phrase
+from lineage.types import Injection, Occurrence, Pair, Phrase
 
 _SAME_OCCURRENCE = 0.8  # overlap, as a share of the longer span, that makes two occurrences one
 TEMPLATE_PHRASES = 40  # a family template's phrases at most: the skeleton, not every shared scrap
@@ -38,11 +38,13 @@ def merge_phrases(
     pairs: Sequence[Pair],
     texts: Mapping[str, str],
     rarity: Callable[[list[str]], npt.NDArray[np.float64]] | None = None,
+    hidden: Mapping[str, Sequence[Injection]] | None = None,
 ) -> tuple[Phrase, ...]:
     """The phrases of the passages of ``pairs``, best first; ``texts`` maps document ids to text.
 
     ``rarity`` gives each of a list of texts a weight (how rare its shingles are
-    in the corpus); without it every phrase weighs 1.
+    in the corpus); without it every phrase weighs 1. Patterns leave out the
+    spans in ``hidden`` (injected keywords, by document id), as the passages did.
     """
     spans: list[tuple[str, int, int]] = []
     parent: list[int] = []
@@ -80,7 +82,7 @@ def merge_phrases(
     groups: dict[int, list[int]] = defaultdict(list)
     for node in range(len(spans)):
         groups[find(node)].append(node)
-    phrases = [_phrase(nodes, spans, links, texts) for nodes in groups.values()]
+    phrases = [_phrase(nodes, spans, links, texts, hidden or {}) for nodes in groups.values()]
     if rarity is not None and phrases:
         weights = rarity([phrase.occurrences[0].text for phrase in phrases])
         phrases = [replace(phrase, score=round(phrase.score * float(weight), 6)) for phrase, weight in zip(phrases, weights)]
@@ -91,7 +93,13 @@ def merge_phrases(
     )
 
 
-def _phrase(nodes: list[int], spans: list[tuple[str, int, int]], links: Counter[int], texts: Mapping[str, str]) -> Phrase:
+def _phrase(
+    nodes: list[int],
+    spans: list[tuple[str, int, int]],
+    links: Counter[int],
+    texts: Mapping[str, str],
+    hidden: Mapping[str, Sequence[Injection]],
+) -> Phrase:
     """One phrase from its linked occurrences; overlapping spans in one document become one occurrence."""
     by_doc: dict[str, list[tuple[int, int]]] = defaultdict(list)
     weight: Counter[str] = Counter()
@@ -112,7 +120,12 @@ def _phrase(nodes: list[int], spans: list[tuple[str, int, int]], links: Counter[
         longest[doc] = max(((start, end) for start, end in merged), key=lambda span: (span[1] - span[0], -span[0]))
     docs = sorted(by_doc)
     reference = min(docs, key=lambda doc: (-weight[doc], doc))
-    tokens = dict(zip(docs, document_tokens([texts[doc][longest[doc][0] : longest[doc][1]] for doc in docs])))
+    inside = [
+        [replace(span, start=span.start - start, end=span.end - start)
+         for span in hidden.get(doc, ()) if span.start >= start and span.end <= end]
+        for doc, (start, end) in ((doc, longest[doc]) for doc in docs)
+    ]
+    tokens = dict(zip(docs, document_tokens([texts[doc][longest[doc][0] : longest[doc][1]] for doc in docs], inside)))
     pattern, words = _pattern(tokens[reference], [tokens[doc] for doc in docs if doc != reference])
     return Phrase("", pattern, tuple(docs), tuple(occurrences), words, float(words * (len(docs) - 1)))
 

@@ -30,6 +30,8 @@ from lineage.config import (
 )
 from lineage.corpus import read_corpus
 from lineage.errors import ConfigError, InputError
+from lineage.injections import find_injections, masked
+from lineage.operators import find_operators
 from lineage.passages import align, document_tokens, pair_passages, segments
 from lineage.phrases import family_template, merge_phrases
 from lineage.shingles import concatenate, incidence_matrix, shingle_sets
@@ -43,6 +45,8 @@ from lineage.types import (
     Document,
     DocumentRecord,
     Family,
+    Injection,
+    Operator,
     Pair,
     Passage,
     Report,
@@ -75,6 +79,7 @@ def analyze(
     neighbours: int | None = None,
     passages: str | None = None,
     bootstrap: int | None = None,
+    keep_injections: bool | None = None,
     config: AnalyzeConfig | None = None,
     progress: Progress | None = None,
 ) -> Report:
@@ -89,6 +94,7 @@ def analyze(
         "shingle": shingle, "num_perm": num_perm, "seed": seed, "threshold": threshold, "recall": recall,
         "max_df": max_df, "rare_max_df": rare_max_df, "min_shared": min_shared, "passages": passages,
         "family_threshold": family_threshold, "neighbours": neighbours, "bootstrap": bootstrap,
+        "keep_injections": keep_injections,
     }
     given = {name: value for name, value in options.items() if value is not None}
     if config is not None and given:
@@ -102,7 +108,9 @@ def analyze(
 
     records = read_corpus(paths)
     log.info("read %d input records", len(records))
-    documents, shingled, skipped = _shingle_documents(records, config.shingle, report_progress)
+    injections = _injections(records)
+    hidden = {} if config.injection.keep else injections
+    documents, shingled, skipped = _shingle_documents(records, config.shingle, hidden, report_progress)
     log.info("shingled %d documents (%s), %d skipped", len(documents), config.shingle, len(skipped))
     stats: dict[str, Any] = {"inputs": len(records)}
 
@@ -149,7 +157,8 @@ def analyze(
     stats["verified_sharing_min_shared"] = int(kept.sum())
 
     ids = [doc.id for doc in documents]
-    passages, stats["passages_skipped"] = _passages(documents, similarities, reported, config.passage, report_progress)
+    passages, stats["passages_skipped"] = _passages(documents, similarities, reported, config.passage, hidden,
+                                                    report_progress)
     families, stats["bootstrap"] = _families(ids, documents, similarities, strong, matrix, column_hashes, config,
                                              report_progress)
     family_of = {member: family.id for family in families for member in family.members}
@@ -158,7 +167,7 @@ def analyze(
     words = None if stats["passages_skipped"] else _word_counts(documents, similarities, reported)
     pairs = _pairs(ids, similarities, found_by, reported, passages, words)
     phrases = merge_phrases(pairs, {doc.id: doc.text for doc in documents},
-                            _rarity(matrix, column_hashes, boilerplate_hashes, config.shingle))
+                            _rarity(matrix, column_hashes, boilerplate_hashes, config.shingle), hidden)
     stats["phrases"] = len(phrases)
     lengths = {doc.id: len(doc.text) for doc in documents}
     for number, family in enumerate(families):
@@ -168,8 +177,16 @@ def analyze(
     stats["pairs_with_passages"] = sum(1 for found in passages if found)
     log.info("%d pairs reported, %d shared passages; %d families", len(pairs), stats["passages"], len(families))
     dendrogram = _dendrogram(ids, matrix, column_hashes, families, family_of, config)
-    document_records = _document_records(records, documents, matrix, skipped, family_of)
+    fingerprints, operators = find_operators(injections)
+    document_records = _document_records(records, documents, matrix, skipped, family_of, injections, operators)
     stats.update(_summary(document_records, pairs, families, singletons))
+    stats["injections"] = {
+        "keywords": sum(len(found) for found in injections.values()),
+        "documents": len(injections),
+        "fingerprints": len(fingerprints),
+        "operators": len(operators),
+        "in_shingles": config.injection.keep,
+    }
     return Report(
         config=config,
         documents=document_records,
@@ -179,6 +196,8 @@ def analyze(
         dendrogram=dendrogram,
         stats={"version": __version__, **stats},
         phrases=phrases,
+        fingerprints=fingerprints,
+        operators=operators,
     )
 
 
@@ -199,6 +218,7 @@ def _config(options: dict[str, Any]) -> AnalyzeConfig:
         cluster=stage(default.cluster, family_threshold="family_threshold", neighbours="neighbours"),
         passage=stage(default.passage, mode="passages"),
         tree=stage(default.tree, bootstrap="bootstrap", seed="seed"),
+        injection=stage(default.injection, keep="keep_injections"),
     )
 
 
@@ -209,9 +229,22 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 _SHINGLE_BATCH = 2048  # documents tokenised and hashed together: large enough to amortise, small in memory
 
 
+def _injections(records: Sequence[Document | SkippedInput]) -> dict[str, tuple[Injection, ...]]:
+    """The injected spam keywords of each readable document that has any, in corpus order."""
+    readable = [record for record in records if isinstance(record, Document)]
+    found = find_injections([doc.text for doc in readable])
+    injections = {doc.id: spans for doc, spans in zip(readable, found) if spans}
+    log.info("%d spam keywords injected in %d documents", sum(map(len, injections.values())), len(injections))
+    return injections
+
+
 def _shingle_documents(
-    records: Sequence[Document | SkippedInput], config: ShingleConfig, progress: Progress
+    records: Sequence[Document | SkippedInput],
+    config: ShingleConfig,
+    hidden: dict[str, tuple[Injection, ...]],
+    progress: Progress,
 ) -> tuple[list[Document], ShingleSets, dict[str, SkippedInput]]:
+    """Shingle sets of the readable documents (``hidden`` spans left out), and what was skipped."""
     documents: list[Document] = []
     batches: list[ShingleSets] = []
     skipped: dict[str, SkippedInput] = {}
@@ -220,7 +253,7 @@ def _shingle_documents(
     for lo in range(0, total, _SHINGLE_BATCH):
         batch = records[lo : lo + _SHINGLE_BATCH]
         readable = [record for record in batch if isinstance(record, Document)]
-        rows, lengths = shingle_sets([record.text for record in readable], config)
+        rows, lengths = shingle_sets([masked(record.text, hidden.get(record.id, ())) for record in readable], config)
         shingled = iter(zip(np.diff(rows.indptr), lengths))
         for record in batch:
             if isinstance(record, SkippedInput):
@@ -356,6 +389,7 @@ def _passages(
     similarities: Similarities,
     reported: npt.NDArray[np.bool_],
     config: PassageConfig,
+    hidden: dict[str, tuple[Injection, ...]],
     progress: Progress,
 ) -> tuple[list[tuple[Passage, ...]], str | None]:
     """Shared passages of each reported pair, or none and the reason they were not aligned."""
@@ -367,7 +401,8 @@ def _passages(
                               "(about 0.6 ms each); pass --passages on to align them")
     progress("passages", 0, count)
     pairs = list(zip(similarities.a[reported].tolist(), similarities.b[reported].tolist()))
-    found = pair_passages([doc.text for doc in documents], pairs, config)
+    found = pair_passages([doc.text for doc in documents], pairs, config,
+                          hidden=[hidden.get(doc.id, ()) for doc in documents])
     progress("passages", count, count)
     return found, None
 
@@ -503,8 +538,11 @@ def _document_records(
     matrix: sparse.csr_array,
     skipped: dict[str, SkippedInput],
     family_of: dict[str, str],
+    injections: dict[str, tuple[Injection, ...]],
+    operators: tuple[Operator, ...],
 ) -> tuple[DocumentRecord, ...]:
     sizes = dict(zip((doc.id for doc in documents), np.diff(matrix.indptr).tolist()))
+    operator_of = {doc: operator.id for operator in operators for doc in operator.docs}
     out = []
     for record in records:
         gone = skipped.get(record.id)
@@ -513,6 +551,7 @@ def _document_records(
                 DocumentRecord(
                     id=gone.id, source=gone.source, status="skipped", reason=gone.reason, skip_kind=gone.kind,
                     chars=gone.chars, shingles=None, encoding=gone.encoding,
+                    injections=injections.get(gone.id, ()), operator=operator_of.get(gone.id),
                 )
             )
             continue
@@ -522,6 +561,7 @@ def _document_records(
                 id=record.id, source=record.source, status="ok", reason=None, skip_kind=None,
                 chars=len(record.text), shingles=int(sizes[record.id]), encoding=record.encoding,
                 family=family_of.get(record.id), date=record.date, url=record.url,
+                injections=injections.get(record.id, ()), operator=operator_of.get(record.id),
             )
         )
     return tuple(out)
@@ -548,11 +588,14 @@ def compare(
     *,
     corpus: str | Path | Sequence[str | Path] | None = None,
     shingle: str | ShingleConfig | None = None,
+    keep_injections: bool = False,
 ) -> Comparison:
     """The shared passages of two documents, with their shingle overlap.
 
     Without ``corpus``, ``a`` and ``b`` are files holding one document each;
     with it, they are ids of documents in ``corpus`` (as ``analyze`` names them).
+    Injected spam keywords are left out as ``analyze`` leaves them out, unless
+    ``keep_injections``; they are found in the two documents alone.
     """
     config = shingle if isinstance(shingle, ShingleConfig) else ShingleConfig.parse(shingle or str(ShingleConfig()))
     if corpus is not None:
@@ -562,10 +605,13 @@ def compare(
         first, second = (_document(by_id.get(str(doc_id)), str(doc_id), f"in {shown}") for doc_id in (a, b))
     else:
         first, second = (_only_document(Path(path)) for path in (a, b))
-    rows, _ = shingle_sets([first.text, second.text], config)
+    texts = [first.text, second.text]
+    injections = find_injections(texts)
+    hidden = [()] * 2 if keep_injections else injections
+    rows, _ = shingle_sets([masked(text, spans) for text, spans in zip(texts, hidden)], config)
     set_a, set_b = set(rows.row(0).tolist()), set(rows.row(1).tolist())
     shared = len(set_a & set_b)
-    tokens_a, tokens_b = document_tokens([first.text, second.text])
+    tokens_a, tokens_b = document_tokens(texts, hidden)
     passages = align(tokens_a, tokens_b)
     return Comparison(
         a=first,
@@ -576,6 +622,7 @@ def compare(
         containment_b=shared / len(set_b) if set_b else 0.0,
         passages=passages,
         segments=tuple(tuple(segments(tokens_a, tokens_b, passage)) for passage in passages),
+        injections=(injections[0], injections[1]),
     )
 
 

@@ -19,11 +19,13 @@ from typing import Any
 import matplotlib
 
 from lineage.errors import OutputError
+from lineage.injections import keyword_key
+from lineage.operators import fingerprint_ids
 from lineage.plots import dendrogram_figure, lineage_figure
 from lineage.types import Report
 
 REPORT_FILES = (
-    "report.json", "report.md", "pairs.csv", "phrases.csv", "lineage.nwk", "lineage.png", "lineage.svg",
+    "report.json", "report.md", "pairs.csv", "phrases.csv", "fingerprints.csv", "lineage.nwk", "lineage.png", "lineage.svg",
     "dendrogram.png", "dendrogram.svg",
 )
 _TOP_PAIRS = 20
@@ -89,6 +91,7 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
         "report.md": markdown(report).encode("utf-8"),
         "pairs.csv": _pairs_csv(report).encode("utf-8"),
         "phrases.csv": _phrases_csv(report).encode("utf-8"),
+        "fingerprints.csv": _fingerprints_csv(report).encode("utf-8"),
         "lineage.nwk": (report.newick + "\n").encode("utf-8"),
         "lineage.png": _render(trees, "png"),
         "lineage.svg": _render(trees, "svg"),
@@ -111,6 +114,7 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
 
 def report_dict(report: Report) -> dict[str, Any]:
     """The report as JSON-ready data; the keys documented in the README are stable."""
+    fingerprint_of = fingerprint_ids(report.fingerprints)
     return {
         "version": report.stats.get("version"),
         "parameters": parameters(report),
@@ -126,6 +130,12 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "shingles": doc.shingles,
                 "encoding": doc.encoding,
                 "family": doc.family,
+                "operator": doc.operator,
+                "injections": [
+                    {"start": injection.start, "end": injection.end, "text": injection.text,
+                     "placement": injection.placement, "fingerprint": fingerprint_of.get(keyword_key(injection.text))}
+                    for injection in doc.injections
+                ],
                 **({"date": doc.date} if doc.date is not None else {}),
                 **({"url": doc.url} if doc.url is not None else {}),
             }
@@ -194,6 +204,20 @@ def report_dict(report: Report) -> dict[str, Any]:
             "support": None if report.dendrogram.support is None else [
                 round(float(value), 4) for value in report.dendrogram.support],
         },
+        "fingerprints": [
+            {
+                "id": fingerprint.id,
+                "core": fingerprint.core,
+                "docs": list(fingerprint.docs),
+                "keywords": [{"text": keyword, "docs": count}
+                             for keyword, count in zip(fingerprint.keywords, fingerprint.keyword_docs)],
+            }
+            for fingerprint in report.fingerprints
+        ],
+        "operators": [
+            {"id": operator.id, "fingerprints": list(operator.fingerprints), "docs": list(operator.docs)}
+            for operator in report.operators
+        ],
         "tree": {
             "newick": report.newick,
             "edges": [
@@ -237,6 +261,8 @@ def parameters(report: Report) -> dict[str, Any]:
         "passage_seed": config.passage.seed,
         "passage_max_gap": config.passage.max_gap,
         "passage_min_tokens": config.passage.min_tokens,
+        "injections": "kept in shingles and passages" if config.injection.keep
+        else "left out of shingles and passages",
         "tree": "maximum spanning arborescence (Edmonds) of similarity + direction x drift, dates first",
         "tree_direction": config.tree.direction,
         "bootstrap": report.stats.get("bootstrap"),
@@ -296,6 +322,7 @@ def markdown(report: Report) -> str:
         lines.append("No pair shares enough shingles to report.")
     lines += _phrase_lines(report)
     lines += _passage_lines(report)
+    lines += _operator_lines(report)
     lines += ["", "## Families", ""]
     if report.families:
         replicates = stats.get("bootstrap") or 0
@@ -363,6 +390,54 @@ def _phrase_lines(report: Report) -> list[str]:
     lines += [f"| {phrase.id} | {', '.join(_code(doc) for doc in phrase.docs)} | {phrase.words} | "
               f"{_text(phrase.pattern)} |" for phrase in phrases[:_TOP_PASSAGES]]
     return lines
+
+
+def _operator_lines(report: Report) -> list[str]:
+    """Injected spam keywords grouped into fingerprints, and the operators whose documents share them."""
+    found = report.stats["injections"]
+    lines = ["", "## Spam operators", ""]
+    if not found["keywords"]:
+        return lines + ["No injected spam keywords found."]
+    kept = "kept in" if found["in_shingles"] else "left out of"
+    lines += [
+        f"{count_noun(found['keywords'], 'injected keyword')} in {count_noun(found['documents'], 'document')}, "
+        f"{kept} the shingles and passages. A **fingerprint** groups variants of one keyword core; an "
+        "**operator** groups the documents that share fingerprints: very likely one farm's pages, "
+        "whatever their text shares. Every injection's offsets are in `report.json` "
+        "(`documents[].injections`) and `fingerprints.csv`.",
+        "",
+        "| operator | documents | fingerprints |",
+        "| --- | --- | --- |",
+    ]
+    cores = {fingerprint.id: fingerprint.core for fingerprint in report.fingerprints}
+    lines += [f"| {operator.id} | {', '.join(_code(doc) for doc in operator.docs[:_TOP_PASSAGES])}"
+              f"{' …' if len(operator.docs) > _TOP_PASSAGES else ''} | "
+              f"{', '.join(f'{fingerprint} {_code(cores[fingerprint])}' for fingerprint in operator.fingerprints)} |"
+              for operator in report.operators[:_TOP_PAIRS]]
+    if len(report.operators) > _TOP_PAIRS:
+        lines += ["", f"{len(report.operators) - _TOP_PAIRS} more operators are in `report.json`."]
+    lines += ["", "| fingerprint | documents | keywords (documents holding each) |", "| --- | ---: | --- |"]
+    lines += [f"| {fingerprint.id} | {len(fingerprint.docs)} | "
+              f"{', '.join(f'{_code(keyword)} ({count})' for keyword, count in zip(fingerprint.keywords, fingerprint.keyword_docs))} |"
+              for fingerprint in report.fingerprints[:_TOP_PAIRS]]
+    if len(report.fingerprints) > _TOP_PAIRS:
+        lines += ["", f"{len(report.fingerprints) - _TOP_PAIRS} more fingerprints are in `report.json`."]
+    return lines
+
+
+def _fingerprints_csv(report: Report) -> str:
+    """One row per injected keyword occurrence: its fingerprint, operator, document, offsets and placement."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["fingerprint", "core", "operator", "doc", "start", "end", "keyword", "placement"])
+    fingerprint_of = fingerprint_ids(report.fingerprints)
+    cores = {fingerprint.id: fingerprint.core for fingerprint in report.fingerprints}
+    for doc in report.documents:
+        for injection in doc.injections:
+            fingerprint = fingerprint_of.get(keyword_key(injection.text), "")
+            writer.writerow([fingerprint, cores.get(fingerprint, ""), doc.operator or "", doc.id, injection.start,
+                             injection.end, injection.text, injection.placement])
+    return buffer.getvalue()
 
 
 def _phrases_csv(report: Report) -> str:

@@ -119,6 +119,7 @@ class Comparison:
     containment_b: float
     passages: tuple[Passage, ...]
     segments: tuple[tuple[Segment, ...], ...]  # each passage's runs
+    injections: tuple[tuple[Injection, ...], tuple[Injection, ...]] = ((), ())  # a's and b's spam keywords
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +147,44 @@ class Phrase:
     occurrences: tuple[Occurrence, ...]
     words: int
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Injection:
+    """A spam keyword injected into a document: character offsets into its text, and where it sits.
+
+    ``placement`` is one of ``paragraph-start``, ``paragraph-end``,
+    ``between-sentences``, ``line`` and ``header`` (see :mod:`lineage.injections`).
+    """
+
+    start: int
+    end: int
+    text: str
+    placement: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """Injected keywords that are variants of one core, and the documents carrying any of them.
+
+    ``keywords`` are the variants as first found, the most widespread first
+    (``core`` is the first); ``keyword_docs[i]`` counts the documents holding ``keywords[i]``.
+    """
+
+    id: str
+    core: str
+    keywords: tuple[str, ...]
+    keyword_docs: tuple[int, ...]
+    docs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Documents tied together by shared fingerprints: very likely one farm's pages."""
+
+    id: str
+    fingerprints: tuple[str, ...]
+    docs: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +264,8 @@ class DocumentRecord:
     family: str | None = None
     date: str | None = None
     url: str | None = None
+    injections: tuple[Injection, ...] = ()
+    operator: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +297,8 @@ class Report:
     dendrogram: Dendrogram | None
     stats: dict[str, Any] = field(default_factory=dict)
     phrases: tuple[Phrase, ...] = ()
+    fingerprints: tuple[Fingerprint, ...] = ()
+    operators: tuple[Operator, ...] = ()
 
     def write(self, directory: str | Path) -> list[Path]:
         """Write the report files into ``directory``; return their paths."""

@@ -133,3 +133,28 @@ def test_passage_plagdet_scores_a_small_synthetic_corpus(tmp_path):
         assert figures["cases"] > 0, level
         assert 0.5 < figures["precision"] <= 1.0 and 0.3 < figures["recall"] <= 1.0
         assert figures["granularity"] >= 1.0 and 0 < figures["plagdet"] <= 1.0
+
+
+def test_injection_quality_moves_keywords_to_every_placement_and_scores_them(tmp_path):
+    module = importlib.import_module("injection_quality")
+    import numpy as np
+
+    record = {"text": "News | Home | 上海龙凤419\n\n上海龙凤419会所 One sentence. Two sentence.\n\nThree sentence."}
+    truth = {"injections": [{"start": 14, "end": 21, "text": "上海龙凤419"},
+                            {"start": 23, "end": 32, "text": "上海龙凤419会所"}]}
+    for seed in range(20):  # every draw of placements keeps the truth's offsets true and the text whole
+        text, spans = module.moved(record, truth, np.random.default_rng(seed), bare=0.5)
+        assert [span["text"] in ("上海龙凤419", "上海龙凤", "上海龙凤419会所", "上海龙凤会所") for span in spans] == [True] * 2
+        assert all(text[span["start"] : span["end"]] == span["text"] for span in spans)
+        rest = "".join(text[end:start] for end, start in zip([0] + [span["end"] for span in spans],
+                                                              [span["start"] for span in spans] + [len(text)]))
+        assert rest.split() == "News | Home | One sentence. Two sentence. Three sentence.".split()
+    results = run("injection_quality", tmp_path, "--docs", "150", "--seeds", "1", "--operators", "4",
+                  "--rounds", "1", "--clough", str(tmp_path / "absent"))
+    assert results["demo"]["exact"] and results["demo"]["found"] == 16
+    assert results["clough"] is None and results["mixed_script"]["injections"] == 0
+    [synthetic] = results["synthetic"]
+    for name in ("as_written", "moved", "moved_bare"):
+        assert synthetic[name]["keywords"] > 0 and 0 < synthetic[name]["recall"] <= 1.0
+    assert set(synthetic["moved"]["found_by_placement"]) == {
+        "paragraph-start", "paragraph-end", "between-sentences", "line", "header"}

@@ -37,6 +37,7 @@ def test_analyze_prints_a_concise_summary_and_writes_every_file(run, planted, tm
         "  P3   4 docs   29 words  {to protect the historic facades. Traders|Not everyone is celebrating. Shopkeepers|Not everyone is…\n"
         "  P4   2 docs  101 words  Riverton {launched|opened} its first electric tram line on Saturday morning, ending {almost|nearly}…\n"
         "  P5   2 docs   49 words  a green ribbon at Market Square {was cut by Mayor Helena Barstow. She then rode|shortly after 9 a.m…\n"
+        "No injected spam keywords found.\n"
         "Closest pairs (score = share of the smaller document found in the other):\n"
         "  b_light.txt    b_template.txt  score 0.728  Jaccard 0.566  shared 150\n"
         "  a_light.txt    a_template.txt  score 0.718  Jaccard 0.558  shared 148\n"
@@ -51,8 +52,8 @@ def test_analyze_prints_a_concise_summary_and_writes_every_file(run, planted, tm
         "Family F2: 2 documents, root b_light.txt (support 0.61)\n"
         "  b_light.txt\n"
         "  └─ b_template.txt (score 0.728, support 0.61)\n"
-        "Report: out/ (report.json, report.md, pairs.csv, phrases.csv, lineage.nwk, lineage.png, lineage.svg, "
-        "dendrogram.png, dendrogram.svg)\n"
+        "Report: out/ (report.json, report.md, pairs.csv, phrases.csv, fingerprints.csv, lineage.nwk, lineage.png, "
+        "lineage.svg, dendrogram.png, dendrogram.svg)\n"
     )
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(lineage.report.REPORT_FILES)
@@ -278,18 +279,25 @@ def test_compare_shows_the_shared_passages_with_variants_in_brackets():
     assert result.stdout == (
         f"a: {a} (3568 characters)\n"
         f"b: {b} (4553 characters)\n"
-        "word:3 shingles: Jaccard 0.015, 3.4% of a in b, 2.5% of b in a; 2 shared passages.\n"
+        "word:3 shingles: Jaccard 0.013, 2.9% of a in b, 2.2% of b in a; 1 shared passage.\n"
+        "Spam keywords injected in a (left out of the figures): 上海龙凤419, 上海花千坊龙凤, 上海贵族宝贝sh1314\n"
+        "Spam keywords injected in b (left out of the figures): 上海龙凤419油压论坛, 上海私人外卖工作室联系方式, 上海夜生活论坛\n"
         "\n"
-        "Passage 1 of 2: 6 words aligned (score 0.60); a 227-290, b 0-72\n"
+        "Passage 1 of 1: 6 words aligned (score 0.60); a 227-290, b 0-72\n"
         "  a │ The glow from Shanghai's Zhangjiang [High-Tech Park] never [sleeps]\n"
         "  b │ The glow from Shanghai's Zhangjiang [Science City laboratories] never [dims]\n"
-        "\n"
-        "Passage 2 of 2: 5 words aligned (score 1.00); a 1150-1157, b 1649-1656\n"
-        "  a │ 上海龙凤419\n"
-        "  b │ 上海龙凤419\n"
     )
     by_id = CliRunner().invoke(main, ["compare", a.name, b.name, "--corpus", str(DEMO)])
     assert by_id.stdout.replace(a.name, str(a)).replace(b.name, str(b)) == result.stdout
+
+
+def test_compare_keeps_the_spam_keywords_when_asked():
+    a, b = DEMO / "001_8d0afbd8c3a3ca36.txt", DEMO / "002_82837cee5602c89a.txt"
+    result = CliRunner().invoke(main, ["compare", str(a), str(b), "--keep-injections"])
+    assert result.exit_code == 0, result.output
+    # The keyword both carry is a shared passage again, and lifts the overlap.
+    assert "Jaccard 0.015, 3.4% of a in b, 2.5% of b in a; 2 shared passages." in result.stdout
+    assert "Passage 2 of 2: 5 words aligned (score 1.00); a 1150-1157, b 1649-1656\n  a │ 上海龙凤419\n" in result.stdout
 
 
 @pytest.mark.parametrize(

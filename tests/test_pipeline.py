@@ -149,6 +149,10 @@ def test_newick_quotes_ids_that_need_it():
 def test_each_document_keeps_its_closest_pairs_and_no_more(shanghai):
     report = lineage.analyze(shanghai, neighbours=1)  # a single path needs no list
     assert {frozenset((p.a[:3], p.b[:3])) for p in report.pairs} == {
+        frozenset(pair) for pair in (("003", "004"), ("001", "003"), ("000", "002"), ("001", "002"))}
+    # With the spam keywords in the shingles, 000 looks closest to 004: the keywords, not the text, tie them.
+    spammed = lineage.analyze(shanghai, neighbours=1, keep_injections=True)
+    assert {frozenset((p.a[:3], p.b[:3])) for p in spammed.pairs} == {
         frozenset(pair) for pair in (("003", "004"), ("001", "003"), ("000", "004"), ("001", "002"))}
 
 
