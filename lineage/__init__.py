@@ -13,13 +13,17 @@ from lineage.config import (  # noqa: E402
     BoilerplateConfig,
     CandidateConfig,
     ClusterConfig,
+    DedupConfig,
     InjectionConfig,
     MinHashConfig,
     PassageConfig,
     ShingleConfig,
+    SignConfig,
     SynthConfig,
     TreeConfig,
 )
+from lineage.dedup import DedupSummary, dedup  # noqa: E402
+from lineage.engines import LocalEngine  # noqa: E402
 from lineage.errors import ConfigError, InputError, LineageError, OutputError  # noqa: E402
 from lineage.injections import find_injections  # noqa: E402
 from lineage.operators import find_operators  # noqa: E402
@@ -49,6 +53,8 @@ __all__ = [
     "ClusterConfig",
     "Comparison",
     "ConfigError",
+    "DedupConfig",
+    "DedupSummary",
     "Document",
     "Family",
     "Fingerprint",
@@ -56,6 +62,7 @@ __all__ = [
     "InjectionConfig",
     "InputError",
     "LineageError",
+    "LocalEngine",
     "MinHashConfig",
     "Occurrence",
     "Operator",
@@ -67,6 +74,7 @@ __all__ = [
     "Report",
     "Segment",
     "ShingleConfig",
+    "SignConfig",
     "SynthConfig",
     "SynthSummary",
     "TreeConfig",
@@ -74,6 +82,7 @@ __all__ = [
     "__version__",
     "analyze",
     "compare",
+    "dedup",
     "find_injections",
     "find_operators",
     "report_dict",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
@@ -73,17 +74,32 @@ def _num_perm_needed(threshold: float, recall: float) -> int:
 
 def lsh_candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.int64]:
     """Pairs ``(i, j)``, ``i < j``, of documents whose signatures agree on all rows of some band."""
+    doc_ids = np.arange(len(signatures), dtype=np.int64)
+    return _unique_pairs([pairs_sharing_keys(doc_ids, band_keys(signatures, bands, rows, band))
+                          for band in range(bands)])
+
+
+def band_keys(
+    signatures: npt.NDArray[np.uint32], bands: int, rows: int, only: int | None = None
+) -> npt.NDArray[np.uint64]:
+    """One 64-bit key per document and band (``(n, bands)``, or ``(n,)`` for band ``only``).
+
+    The key hashes the band number and its ``rows`` signature values. Two
+    documents share a key when their band agrees (and, about once in 2**64
+    pairs, by a collision, which verification then rejects): the bucket of LSH.
+    """
     n_docs, num_perm = signatures.shape
     if bands * rows > num_perm:
         raise ConfigError(f"num_perm={num_perm} cannot hold {bands} bands of {rows} rows (needs {bands * rows})")
-    doc_ids = np.arange(n_docs)
-    found: list[npt.NDArray[np.int64]] = []
-    for band in range(bands):
-        block = np.ascontiguousarray(signatures[doc_ids, band * rows : (band + 1) * rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
-        _, bucket = np.unique(keys, return_inverse=True)
-        found.append(_pairs_within_groups(doc_ids, bucket.ravel()))
-    return _unique_pairs(found)
+    if only is None:
+        return _band_keys(np.ascontiguousarray(signatures), 0, bands, rows)
+    return _band_keys(np.ascontiguousarray(signatures), only, 1, rows)[:, 0]
+
+
+def pairs_sharing_keys(doc_ids: npt.NDArray[np.int64], keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+    """Pairs ``(i, j)``, ``i < j``, of ``doc_ids`` with equal ``keys`` (one band's buckets)."""
+    order = np.argsort(keys, kind="stable")
+    return _pairs_within_groups(doc_ids, keys[order], order)
 
 
 def rare_shingle_pairs(
@@ -113,22 +129,59 @@ def rare_shingle_pairs(
     return all_pairs[order], all_counts[order]
 
 
-def _pairs_within_groups(doc_ids: npt.NDArray[np.int64], group: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    order = np.argsort(group, kind="stable")
-    sorted_groups = group[order]
-    boundaries = np.flatnonzero(np.diff(sorted_groups)) + 1
-    starts = np.concatenate([[0], boundaries])
-    ends = np.concatenate([boundaries, [len(sorted_groups)]])
-    pairs = []
-    for start, end in zip(starts, ends):
-        if end - start < 2:
-            continue
-        members = doc_ids[order[start:end]]
-        left, right = np.triu_indices(len(members), k=1)
-        pairs.append(np.column_stack([members[left], members[right]]))
-    if not pairs:
+def _pairs_within_groups(doc_ids: npt.NDArray[np.int64], sorted_keys: npt.NDArray[np.uint64],
+                         order: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """All pairs of documents in each run of equal keys (``order`` sorts the keys)."""
+    if len(sorted_keys) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    return np.concatenate(pairs)
+    boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    starts = np.concatenate([[0], boundaries])
+    sizes = np.diff(np.concatenate([starts, [len(sorted_keys)]]))
+    shared = sizes >= 2
+    if not shared.any():
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = _group_pairs(doc_ids[order], starts[shared], sizes[shared])
+    return np.sort(pairs, axis=1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _group_pairs(members, starts, sizes):  # pragma: no cover - compiled
+    total = 0
+    for size in sizes:
+        total += size * (size - 1) // 2
+    pairs = np.empty((total, 2), dtype=np.int64)
+    k = 0
+    for start, size in zip(starts, sizes):
+        for x in range(start, start + size):
+            for y in range(x + 1, start + size):
+                pairs[k, 0] = members[x]
+                pairs[k, 1] = members[y]
+                k += 1
+    return pairs
+
+
+@numba.njit(cache=True, nogil=True)
+def _band_keys(signatures, first, bands, rows):  # pragma: no cover - compiled
+    keys = np.empty((signatures.shape[0], bands), dtype=np.uint64)
+    for d in range(signatures.shape[0]):
+        for k in range(bands):
+            band = first + k
+            key = np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15)
+            for r in range(band * rows, (band + 1) * rows):
+                key = _mix64(key ^ np.uint64(signatures[d, r]))
+            keys[d, k] = key
+    return keys
+
+
+@numba.njit(cache=True, nogil=True)
+def _mix64(value):  # pragma: no cover - compiled
+    """MurmurHash3's 64-bit finaliser: every input bit moves every output bit."""
+    value ^= value >> np.uint64(33)
+    value *= np.uint64(0xFF51AFD7ED558CCD)
+    value ^= value >> np.uint64(33)
+    value *= np.uint64(0xC4CEB93FE53E7A87)
+    value ^= value >> np.uint64(33)
+    return value
 
 
 def _unique_pairs(chunks: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:

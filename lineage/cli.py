@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from lineage import __version__
 from lineage import synth as synthetic
-from lineage.config import AnalyzeConfig, SynthConfig
+from lineage.config import AnalyzeConfig, DedupConfig, MinHashConfig, ShingleConfig, SignConfig, SynthConfig
+from lineage.dedup import DedupSummary
+from lineage.dedup import dedup as run_dedup
+from lineage import index as index_store
+from lineage.engines import make_engine
+from lineage.index import IndexConfig
 from lineage.errors import LineageError
 from lineage.pipeline import analyze as run_analysis
 from lineage.pipeline import compare as run_comparison
@@ -22,6 +30,7 @@ _TREE_LINES = 12  # lines of each family's tree in the summary
 _PATTERN_WIDTH = 100  # characters of a passage shown in the summary
 _DEFAULTS = AnalyzeConfig()  # option defaults come from the stage configs, never written twice
 _SYNTH = SynthConfig()
+_DEDUP = DedupConfig()
 
 
 # click >= 8.2 signals a bare group invocation with its own UsageError; older click prints help itself.
@@ -95,12 +104,16 @@ def main() -> None:
 @click.option("--keep-injections", is_flag=True,
               help="Keep injected spam keywords in the shingles and passages (they are left out by default; "
                    "they are found and reported either way).")
+@click.option("--index", "index_db", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also analyse the documents of this index (lineage index build) that are near duplicates of INPUTS.")
+@click.option("--progress", "show_progress", is_flag=True,
+              help="Show each stage's progress on stderr even when it is not a terminal (it is shown on one).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
 def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int, seed: int, threshold: float,
             recall: float, max_df: float, rare_max_df: int, min_shared: int, family_threshold: float,
-            neighbours: int, passages: str, bootstrap: int | None, keep_injections: bool, quiet: bool,
-            verbose: bool) -> None:
+            neighbours: int, passages: str, bootstrap: int | None, keep_injections: bool, index_db: Path | None,
+            show_progress: bool, quiet: bool, verbose: bool) -> None:
     """Analyse INPUTS (files, directories, JSONL) and write a report to --output.
 
     \b
@@ -109,16 +122,194 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
     """
     _configure_logging(verbose)
     prepare_output_directory(output)
-    with _ProgressBars(enabled=not quiet and sys.stderr.isatty()) as progress:
+    with _Progress(enabled=not quiet and (show_progress or sys.stderr.isatty())) as progress:
         report = run_analysis(
             inputs, shingle=shingle, num_perm=num_perm, seed=seed, threshold=threshold, recall=recall,
             max_df=max_df, rare_max_df=rare_max_df, min_shared=min_shared, family_threshold=family_threshold,
             neighbours=neighbours, passages=passages, bootstrap=bootstrap, keep_injections=keep_injections,
-            progress=progress,
+            index=index_db, progress=progress,
         )
     report.write(output)
     if not quiet:
         click.echo(_summary(report, output))
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="JSONL file for the kept documents (JSONL records are copied as they were).")
+@click.option("--removed", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="JSONL file listing each record left out and why  [default: removed.jsonl beside --output]")
+@click.option("--threshold", default=_DEDUP.threshold, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Documents with verified Jaccard at least this are near duplicates.")
+@click.option("--shingle", default=str(_DEDUP.sign.shingle), show_default=True, metavar="KIND:N",
+              help="Shingles: word n-grams (word:5) or character n-grams (char:5).")
+@click.option("--num-perm", default=_DEDUP.sign.minhash.num_perm, show_default=True, type=click.IntRange(1, 4096),
+              help="MinHash permutations.")
+@click.option("--seed", default=_DEDUP.sign.minhash.seed, show_default=True, type=click.IntRange(0, 2**32 - 1),
+              help="MinHash seed.")
+@click.option("--recall", default=_DEDUP.recall, show_default=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="LSH recall of pairs at the threshold; sets the bands and rows.")
+@click.option("--keep-injections", is_flag=True, help="Keep injected spam keywords in the shingles.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where the stages run: this process, or Dask tasks (see --scheduler).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Dask scheduler to run on, e.g. tcp://10.0.0.5:8786  [default: a local cluster]")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Workers of the local Dask cluster started without --scheduler  [default: 2]")
+@click.option("--progress", "show_progress", is_flag=True,
+              help="Show each stage's progress on stderr even when it is not a terminal (it is shown on one).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
+def dedup(inputs: tuple[Path, ...], output: Path, removed: Path | None, threshold: float, shingle: str,
+          num_perm: int, seed: int, recall: float, keep_injections: bool, engine: str, scheduler: str | None,
+          workers: int | None, show_progress: bool, quiet: bool, verbose: bool) -> None:
+    """Keep one document of every group of near duplicates in INPUTS.
+
+    Writes the kept records to --output and one line per left-out record to
+    --removed: a near duplicate with its representative and their Jaccard, or
+    a record that could not be read, with the reason. The representative is
+    the earliest dated document, else the longest, else the first read.
+
+    \b
+    Examples:
+      lineage dedup crawl.jsonl -o kept.jsonl
+      lineage dedup pages/ -o out/kept.jsonl --threshold 0.8 --shingle word:5
+    """
+    _configure_logging(verbose)
+    config = DedupConfig(
+        sign=SignConfig(ShingleConfig.parse(shingle), MinHashConfig(num_perm, seed), keep_injections),
+        threshold=threshold, recall=recall,
+    )
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    with _Progress(enabled=not quiet and (show_progress or sys.stderr.isatty())) as progress:
+        summary = run_dedup(inputs, output, removed, config=config, engine=make_engine(engine, scheduler, workers),
+                            progress=progress)
+    if not quiet:
+        click.echo(_dedup_summary(summary, config))
+
+
+@main.group()
+def index() -> None:
+    """A persistent index of documents (SQLite): build it, add to it, query it.
+
+    \b
+    Examples:
+      lineage index build crawl.db crawl-2026-10.jsonl
+      lineage index add crawl.db crawl-2026-11.jsonl
+      lineage index query crawl.db suspicious-page.txt
+    """
+
+
+@index.command("build")
+@click.argument("db", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--threshold", default=_DEDUP.threshold, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Documents with verified Jaccard at least this join one family.")
+@click.option("--shingle", default=str(_DEDUP.sign.shingle), show_default=True, metavar="KIND:N",
+              help="Shingles: word n-grams (word:5) or character n-grams (char:5).")
+@click.option("--num-perm", default=_DEDUP.sign.minhash.num_perm, show_default=True, type=click.IntRange(1, 4096),
+              help="MinHash permutations.")
+@click.option("--seed", default=_DEDUP.sign.minhash.seed, show_default=True, type=click.IntRange(0, 2**32 - 1),
+              help="MinHash seed.")
+@click.option("--recall", default=_DEDUP.recall, show_default=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="LSH recall of pairs at the threshold; sets the bands and rows.")
+@click.option("--keep-injections", is_flag=True, help="Keep injected spam keywords in the shingles.")
+@click.option("--force", is_flag=True, help="Replace DB if it exists.")
+@click.option("--progress", "show_progress", is_flag=True,
+              help="Show progress on stderr even when it is not a terminal.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def index_build(db: Path, inputs: tuple[Path, ...], threshold: float, shingle: str, num_perm: int, seed: int,
+                recall: float, keep_injections: bool, force: bool, show_progress: bool, quiet: bool) -> None:
+    """Build a new index DB of INPUTS (files, directories, JSONL)."""
+    config = IndexConfig(SignConfig(ShingleConfig.parse(shingle), MinHashConfig(num_perm, seed), keep_injections),
+                         threshold=threshold, recall=recall)
+    with _Progress(enabled=not quiet and (show_progress or sys.stderr.isatty())) as progress:
+        summary = index_store.build(db, inputs, config=config, overwrite=force, progress=progress)
+    if not quiet:
+        click.echo(_index_summary(summary, "Indexed"))
+
+
+@index.command("add")
+@click.argument("db", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--progress", "show_progress", is_flag=True,
+              help="Show progress on stderr even when it is not a terminal.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def index_add(db: Path, inputs: tuple[Path, ...], show_progress: bool, quiet: bool) -> None:
+    """Add INPUTS to the index DB, in one transaction (the index's own settings apply)."""
+    with _Progress(enabled=not quiet and (show_progress or sys.stderr.isatty())) as progress:
+        summary = index_store.add(db, inputs, progress=progress)
+    if not quiet:
+        click.echo(_index_summary(summary, "Added"))
+
+
+@index.command("query")
+@click.argument("db", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1), help="Nearest documents shown per query.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answers as JSON lines, one per query document.")
+def index_query(db: Path, files: tuple[Path, ...], top: int, as_json: bool) -> None:
+    """Find the indexed documents nearest to each document in FILES, with verified similarity."""
+    answers = index_store.query(db, files, top=top)
+    if as_json:
+        for result in answers.results:
+            click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False))
+        return
+    click.echo(_query_text(answers))
+
+
+def _index_summary(summary: index_store.IndexSummary, verb: str) -> str:
+    skipped = sum(summary.skipped.values())
+    reasons = ", ".join(f"{kind} {count}" for kind, count in summary.skipped.items())
+    lines = [
+        f"{verb} {count_noun(summary.added, 'document')} of {count_noun(summary.inputs, 'record')}"
+        + (f"; {summary.already_indexed:,} already indexed" if summary.already_indexed else "")
+        + (f"; skipped {skipped:,} ({reasons})" if skipped else "") + f" in {summary.seconds:.1f} s.",
+        f"{count_noun(summary.near_pairs, 'near-duplicate pair')} (Jaccard >= {summary.settings.config.threshold:g}) "
+        f"among {count_noun(summary.candidates, 'candidate')}"
+        + (f"; {count_noun(summary.merged, 'family', 'families')} merged" if summary.merged else "") + ".",
+        f"Index {summary.path}: {count_noun(summary.documents, 'document')}, "
+        f"{count_noun(summary.families, 'family', 'families')} of 2 or more"
+        + (f" (largest {summary.largest_family})" if summary.families else "") + ", "
+        f"{count_noun(summary.operators, 'operator')}.",
+    ]
+    return "\n".join(lines)
+
+
+def _query_text(answers: index_store.QueryReport) -> str:
+    lines = []
+    for result in answers.results:
+        keywords = f"; spam keywords {', '.join(result.keywords)}" if result.keywords else ""
+        lines.append(f"{result.id}: {count_noun(len(result.neighbours), 'near document')} of "
+                     f"{count_noun(result.candidates, 'candidate')}{keywords}")
+        for near in result.neighbours:
+            operator = f"  operator {near.operator}" if near.operator else ""
+            lines.append(f"  {near.id}  Jaccard {near.jaccard:.3f}  contained {near.containment:.3f}  "
+                         f"family {near.family} ({near.family_size}){operator}")
+    for skipped in answers.skipped:
+        lines.append(f"{skipped.id}: not compared ({skipped.reason})")
+    return "\n".join(lines)
+
+
+def _dedup_summary(summary: DedupSummary, config: DedupConfig) -> str:
+    skipped = sum(summary.skipped.values())
+    reasons = ", ".join(f"{kind} {count}" for kind, count in summary.skipped.items())
+    lines = [
+        f"Read {count_noun(summary.inputs, 'record')}: kept {summary.kept:,}, removed {summary.removed:,} near "
+        f"duplicates of {count_noun(summary.groups, 'kept document')}"
+        + (f", skipped {skipped:,} ({reasons})" if skipped else "") + ".",
+        f"{count_noun(summary.candidates, 'candidate pair')} from LSH ({summary.bands} bands x {summary.rows} rows, "
+        f"{config.sign.shingle} shingles), {summary.near_pairs:,} with Jaccard >= {config.threshold:g}.",
+    ]
+    if summary.not_compared:
+        lines.append(f"{count_noun(summary.not_compared, 'document')} too short for one {config.sign.shingle} "
+                     "shingle: kept, not compared.")
+    lines.append(f"Kept: {summary.kept_path}; removed: {summary.removed_path}")
+    return "\n".join(lines)
 
 
 @main.command()
@@ -170,7 +361,7 @@ def synth(output: Path, docs: int, seed: int, min_words: int, max_words: int, to
         boilerplate_words=boilerplate_words, operators=operators, injected_share=injected_share,
         active_families=active_families, dates=dates,
     )
-    with _ProgressBars(enabled=not quiet and sys.stderr.isatty()) as progress:
+    with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         summary = synthetic.write_corpus(output, config, progress=progress)
     if not quiet:
         click.echo(_synth_summary(summary, output))
@@ -352,33 +543,48 @@ def _synth_summary(summary: synthetic.SynthSummary, output: Path) -> str:
     ])
 
 
-class _ProgressBars:
-    """One click progress bar per pipeline stage, on stderr, only when it is a terminal."""
+class _Progress:
+    """Progress of each long stage on stderr: how many done (of how many, when known) and how fast.
 
-    def __init__(self, enabled: bool) -> None:
+    On a terminal the stage's line is redrawn in place; otherwise (``--progress``
+    into a log) a line is written every few seconds and when the stage ends.
+    """
+
+    _UNITS = {"read": "records", "signed": "records read and signed", "shingles": "documents", "signatures": "documents",
+              "candidates": "bands", "verified": "pairs", "verification": "pairs", "passages": "pairs",
+              "trees": "families", "written": "records", "added": "documents", "queried": "documents"}
+
+    def __init__(self, enabled: bool, terminal: bool | None = None) -> None:
         self.enabled = enabled
+        self.terminal = sys.stderr.isatty() if terminal is None else terminal
         self._stage: str | None = None
-        self._bar = None
-        self._done = 0
+        self._started = self._shown = 0.0
+        self._line = ""
 
-    def __enter__(self) -> _ProgressBars:
+    def __enter__(self) -> _Progress:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._close()
+        self._finish()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
             return
+        now = time.monotonic()
         if stage != self._stage:
-            self._close()
-            self._stage, self._done = stage, 0
-            self._bar = click.progressbar(length=max(total, 1), label=f"{stage:<12}", file=sys.stderr)
-            self._bar.__enter__()
-        self._bar.update(done - self._done)
-        self._done = done
+            self._finish()
+            self._stage, self._started = stage, now
+            self._shown = 0.0 if self.terminal else now  # into a log: a line every few seconds, and the last
+        elapsed = max(now - self._started, 1e-9)
+        of = f"/{total:,}" if total else ""
+        unit = self._UNITS.get(stage, "items")
+        rate = f"{done / elapsed:>9,.0f}/s" if elapsed >= 0.1 else " " * 11
+        self._line = f"{stage:<11} {done:>11,}{of} {unit}  {rate}  {elapsed:6.1f} s"
+        if now - self._shown >= (0.2 if self.terminal else 10.0):
+            self._shown = now
+            click.echo(f"\r{self._line}\x1b[K" if self.terminal else self._line, err=True, nl=not self.terminal)
 
-    def _close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
+    def _finish(self) -> None:
+        if self._stage is not None:
+            click.echo(f"\r{self._line}\x1b[K" if self.terminal else self._line, err=True)
+            self._stage = None

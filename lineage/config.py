@@ -220,6 +220,38 @@ class AnalyzeConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SignConfig:
+    """What makes a streamed signature: the shingles, the MinHash, and whether spam keywords count.
+
+    Word 5-grams by default, as crawl deduplication uses (3-grams make two
+    articles on one topic look alike at the near-duplicate thresholds).
+    """
+
+    shingle: ShingleConfig = field(default_factory=lambda: ShingleConfig("word", 5))
+    minhash: MinHashConfig = field(default_factory=MinHashConfig)
+    keep_injections: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DedupConfig:
+    """Near-duplicate removal: pairs with Jaccard >= ``threshold`` are duplicates.
+
+    LSH finds each such pair with probability >= ``recall``; every candidate
+    is verified exactly before anything is removed.
+    """
+
+    sign: SignConfig = field(default_factory=SignConfig)
+    threshold: float = 0.5
+    recall: float = 0.99
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"threshold={self.threshold} is outside (0, 1]; pass e.g. --threshold 0.5")
+        if not 0.0 < self.recall < 1.0:
+            raise ConfigError(f"recall={self.recall} is outside (0, 1); pass e.g. --recall 0.99")
+
+
+@dataclass(frozen=True, slots=True)
 class SynthConfig:
     """A simulated content-farm corpus: how many documents, and how they are made.
 

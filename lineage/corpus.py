@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import json
 import logging
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -59,17 +58,33 @@ def read_corpus(paths: Sequence[str | Path]) -> list[Document | SkippedInput]:
     given too, or through a symbolic link) is read once; the second path is
     listed as skipped.
     """
+    return list(iter_corpus(paths))
+
+
+def iter_corpus(paths: Sequence[str | Path], *, raw: bool = False) -> Iterator[Document | SkippedInput]:
+    """The records of :func:`read_corpus` one at a time, for corpora larger than memory.
+
+    Only the ids seen so far are kept, to refuse a duplicate id when it is met.
+    With ``raw``, a document read from JSONL keeps its line (``Document.raw``),
+    for writing the record back out with every field it had.
+    """
     if not paths:
         raise InputError("no input given; pass one or more files or directories, e.g. corpus/shanghai")
-    reader = _Reader()
-    records: list[Document | SkippedInput] = []
+    reader = _Reader(raw)
+    first_source: dict[str, str] = {}
     for path in paths:
-        records.extend(reader.read_path(Path(path)))
-    if not records:
+        for record in reader.read_path(Path(path)):
+            if record.id in first_source:
+                raise InputError(
+                    f"duplicate document id {record.id!r} ({first_source[record.id]} and {record.source}); "
+                    "give every document a unique id (pass each file or directory once, leave out files that are not "
+                    "documents, such as a truth.jsonl beside its corpus, or fix the JSONL ids)"
+                )
+            first_source[record.id] = record.source
+            yield record
+    if not first_source:
         shown = ", ".join(str(path) for path in paths)
         raise InputError(f"no documents found in {shown}: lineage reads .txt, .md and .jsonl files")
-    _check_unique_ids(records)
-    return records
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -87,7 +102,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 class _Reader:
     """Reads paths into records, remembering files and directories already read."""
 
-    def __init__(self) -> None:
+    def __init__(self, raw: bool = False) -> None:
+        self._raw = raw
         self._files: dict[tuple[int, int], str] = {}
 
     def read_path(self, path: Path) -> Iterator[Document | SkippedInput]:
@@ -123,7 +139,7 @@ class _Reader:
             return
         self._files[identity] = doc_id
         if suffix in JSONL_SUFFIXES:
-            yield from _read_jsonl(path, source)
+            yield from _read_jsonl(path, source, self._raw)
         else:
             yield _read_text_file(path, doc_id, source)
 
@@ -168,7 +184,7 @@ def _read_text_file(path: Path, doc_id: str, source: str) -> Document | SkippedI
     return Document(doc_id, source, text, encoding)
 
 
-def _read_jsonl(path: Path, label: str) -> Iterator[Document | SkippedInput]:
+def _read_jsonl(path: Path, label: str, keep_raw: bool = False) -> Iterator[Document | SkippedInput]:
     try:
         handle = path.open("rb")
     except OSError as error:
@@ -177,12 +193,13 @@ def _read_jsonl(path: Path, label: str) -> Iterator[Document | SkippedInput]:
         for line_number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
-            yield _jsonl_record(raw.rstrip(b"\r\n"), f"{label}:{line_number}")
+            yield _jsonl_record(raw.rstrip(b"\r\n"), f"{label}:{line_number}", keep_raw)
 
 
-def _jsonl_record(raw: bytes, source: str) -> Document | SkippedInput:
+def _jsonl_record(raw: bytes, source: str, keep_raw: bool = False) -> Document | SkippedInput:
     try:
-        record = json.loads(raw.decode("utf-8-sig"))
+        line = raw.decode("utf-8-sig")
+        record = json.loads(line)
     except UnicodeDecodeError:
         return SkippedInput(source, source, "not UTF-8", "JSONL line is not valid UTF-8")
     except json.JSONDecodeError as error:
@@ -205,6 +222,7 @@ def _jsonl_record(raw: bytes, source: str) -> Document | SkippedInput:
         "utf-8",
         date=_optional_str(record.get("date")),
         url=_optional_str(record.get("url")),
+        raw=line if keep_raw else None,
     )
 
 
@@ -226,21 +244,6 @@ def _record_id(value: object, source: str) -> str | None:
 
 def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
-
-
-def _check_unique_ids(records: list[Document | SkippedInput]) -> None:
-    counts = Counter(record.id for record in records)
-    duplicates = sorted(doc_id for doc_id, count in counts.items() if count > 1)
-    if not duplicates:
-        return
-    first = duplicates[0]
-    sources = [record.source for record in records if record.id == first]
-    more = f" and {len(duplicates) - 1} more" if len(duplicates) > 1 else ""
-    raise InputError(
-        f"duplicate document id {first!r} ({' and '.join(sources[:2])}){more}; "
-        "give every document a unique id (pass each file or directory once, leave out files that are not "
-        "documents, such as a truth.jsonl beside its corpus, or fix the JSONL ids)"
-    )
 
 
 def _decode(data: bytes) -> tuple[str, str]:

@@ -88,15 +88,20 @@ class _Candidate:
     key: str  # normal form, for recurrence
 
 
-def find_injections(texts: Sequence[str]) -> list[tuple[Injection, ...]]:
-    """The injected spans of each text, in text order (see the module's notes for the rules)."""
+def find_injections(texts: Sequence[str], *, recurrence: bool = True) -> list[tuple[Injection, ...]]:
+    """The injected spans of each text, in text order (see the module's notes for the rules).
+
+    Without ``recurrence`` no point is given for a string placed the same way in
+    another text, so each text's keywords depend on that text alone (as a
+    streamed or distributed job needs).
+    """
     candidates = [_candidates(text) for text in texts]
-    placed = Counter(key for found in candidates for key in {candidate.key for candidate in found})
+    placed = Counter(key for found in candidates for key in {candidate.key for candidate in found}) if recurrence else {}
     return [
         tuple(
             Injection(c.start, c.end, text[c.start : c.end], c.placement)
             for c in found
-            if c.points + (_RECURS if placed[c.key] > 1 else 0) >= THRESHOLD
+            if c.points + (_RECURS if placed.get(c.key, 0) > 1 else 0) >= THRESHOLD
         )
         for text, found in zip(texts, candidates)
     ]

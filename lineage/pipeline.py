@@ -30,6 +30,7 @@ from lineage.config import (
 )
 from lineage.corpus import read_corpus
 from lineage.errors import ConfigError, InputError
+from lineage.index import neighbours_for_analysis
 from lineage.injections import find_injections, masked
 from lineage.operators import find_operators
 from lineage.passages import align, document_tokens, pair_passages, segments
@@ -80,6 +81,7 @@ def analyze(
     passages: str | None = None,
     bootstrap: int | None = None,
     keep_injections: bool | None = None,
+    index: str | Path | None = None,
     config: AnalyzeConfig | None = None,
     progress: Progress | None = None,
 ) -> Report:
@@ -108,11 +110,19 @@ def analyze(
 
     records = read_corpus(paths)
     log.info("read %d input records", len(records))
+    from_index = 0
+    if index is not None:
+        near = neighbours_for_analysis(index, records, progress=report_progress)
+        records += near
+        from_index = len(near)
+        log.info("%d near documents added from the index %s", from_index, index)
     injections = _injections(records)
     hidden = {} if config.injection.keep else injections
     documents, shingled, skipped = _shingle_documents(records, config.shingle, hidden, report_progress)
     log.info("shingled %d documents (%s), %d skipped", len(documents), config.shingle, len(skipped))
-    stats: dict[str, Any] = {"inputs": len(records)}
+    stats: dict[str, Any] = {"inputs": len(records) - from_index}
+    if index is not None:
+        stats["index"] = {"path": str(index), "documents": from_index}
 
     matrix, column_hashes, boilerplate_hashes = _drop_boilerplate(shingled, config.boilerplate)
     boilerplate = len(boilerplate_hashes)

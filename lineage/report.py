@@ -501,8 +501,8 @@ def _pair_families(report: Report) -> list[str | None]:
 
 
 def count_noun(count: int, singular: str, plural: str | None = None) -> str:
-    """'1 family', '3 families'."""
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+    """'1 family', '3 families', '12,000 documents'."""
+    return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
 
 
 def _code(value: object) -> str:

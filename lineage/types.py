@@ -23,6 +23,7 @@ class Document:
     encoding: str
     date: str | None = None
     url: str | None = None
+    raw: str | None = field(default=None, compare=False, repr=False)  # the JSONL line, when asked for
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,9 +35,9 @@ def verify_pairs(matrix: sparse.csr_array, pairs: npt.NDArray[np.int64]) -> Simi
     b = pairs[:, 1].astype(np.int64)
     if not matrix.has_sorted_indices:
         matrix = matrix.sorted_indices()
-    shared = _shared_counts(matrix.indptr.astype(np.int64), matrix.indices, a, b)
+    shared = shared_counts(matrix.indptr.astype(np.int64), matrix.indices, a, b)
     sizes = np.diff(matrix.indptr)
-    return _similarities(a, b, shared, sizes[a], sizes[b])
+    return similarities(a, b, shared, sizes[a], sizes[b])
 
 
 def all_pair_scores(
@@ -63,7 +63,8 @@ def all_pair_scores(
     return scores
 
 
-def _similarities(a, b, shared, size_a, size_b) -> Similarities:
+def similarities(a, b, shared, size_a, size_b) -> Similarities:
+    """Jaccard, containments and score of pairs from their shared and total shingle counts."""
     shared_f = shared.astype(np.float64)
     size_a = size_a.astype(np.float64)
     size_b = size_b.astype(np.float64)
@@ -76,8 +77,8 @@ def _similarities(a, b, shared, size_a, size_b) -> Similarities:
 
 
 @numba.njit(cache=True, nogil=True)
-def _shared_counts(indptr, indices, a, b):  # pragma: no cover - compiled
-    """Shingles shared by rows a[k] and b[k]: a merge of two sorted rows of column numbers."""
+def shared_counts(indptr, indices, a, b):  # pragma: no cover - compiled
+    """Values shared by rows a[k] and b[k] of a CSR of sorted rows (column numbers or hashes): a merge."""
     shared = np.zeros(len(a), dtype=np.int64)
     for k in range(len(a)):
         i, i_end = indptr[a[k]], indptr[a[k] + 1]

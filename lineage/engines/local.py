@@ -1,0 +1,137 @@
+"""The local engine: the streamed stages in this process, one chunk at a time."""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from lineage.candidates import band_keys, pairs_sharing_keys
+from lineage.corpus import iter_corpus
+from lineage.config import SignConfig
+from lineage.stream import CHUNK, NO_SHINGLES, ShingleSpill, SignedChunk, chunks, sign_chunk, verify_spilled
+from lineage.verify import Similarities
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)``; ``total`` is 0 while it is unknown."""
+
+
+class Engine(Protocol):
+    """Where the streamed stages run. Documents are numbered in input order from 0."""
+
+    name: str
+
+    def sign(self, paths: Sequence[str | Path], config: SignConfig, progress: Progress) -> Iterator[SignedChunk]:
+        """Read and sign the input; yield each chunk, in input order, once it is signed.
+
+        The chunks yielded carry no shingles (``NO_SHINGLES``): the engine keeps them for :meth:`verify`.
+        """
+
+    def candidates(self, bands: int, rows: int, progress: Progress) -> npt.NDArray[np.int64]:
+        """Pairs ``(i, j)``, ``i < j``, of signed documents sharing a band, sorted."""
+
+    def verify(self, pairs: npt.NDArray[np.int64], progress: Progress) -> Similarities:
+        """Exact similarities of ``pairs`` of signed documents."""
+
+    def close(self) -> None:
+        """Free what the engine holds (temporary files, cluster connections)."""
+
+
+class LocalEngine:
+    """Signs chunk after chunk, keeps the signatures in memory and the shingles in a spill file."""
+
+    name = "local"
+
+    def __init__(self, chunk: int = CHUNK, workers: int | None = None,
+                 spill_directory: str | Path | None = None) -> None:
+        self._chunk = chunk
+        self._workers = workers or _cores()
+        self._spill = ShingleSpill(spill_directory)
+        self._signatures: list[npt.NDArray[np.uint32]] = []
+
+    def __enter__(self) -> LocalEngine:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def sign(self, paths: Sequence[str | Path], config: SignConfig, progress: Progress) -> Iterator[SignedChunk]:
+        """Chunks are signed by a pool of ``workers`` processes once there is more than one chunk."""
+        read = 0
+        progress("signed", 0, 0)
+        for records, chunk in self._signed(chunks(iter_corpus(paths), self._chunk), config):
+            self._spill.append(chunk.shingles)
+            self._signatures.append(chunk.signatures)
+            read += records
+            progress("signed", read, 0)
+            yield replace(chunk, shingles=NO_SHINGLES)  # the spill has them
+
+    def _signed(self, batches: Iterator[list], config: SignConfig) -> Iterator[tuple[int, SignedChunk]]:
+        """``(records, signed chunk)`` of each batch, in order; in worker processes when there are several."""
+        first = next(batches, None)
+        if first is None:
+            return
+        second = next(batches, None)
+        if second is None or self._workers < 2:
+            for batch in itertools.chain([first] if second is None else [first, second], batches):
+                yield len(batch), sign_chunk(batch, config)
+            return
+        # fork where there is one: spawn would re-import the caller's main module, which a script without
+        # an `if __name__ == "__main__"` guard cannot survive; the workers only run sign_chunk.
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context(method)) as pool:
+            pending: deque = deque()
+            for batch in itertools.chain((first, second), batches):
+                pending.append((len(batch), pool.submit(sign_chunk, batch, config)))
+                if len(pending) > self._workers:  # at most one chunk waiting per worker: memory stays bounded
+                    records, future = pending.popleft()
+                    yield records, future.result()
+            while pending:
+                records, future = pending.popleft()
+                yield records, future.result()
+
+    def signatures(self) -> npt.NDArray[np.uint32]:
+        if len(self._signatures) != 1:
+            self._signatures = [np.concatenate(self._signatures) if self._signatures else np.zeros((0, 0), np.uint32)]
+        return self._signatures[0]
+
+    def candidates(self, bands: int, rows: int, progress: Progress) -> npt.NDArray[np.int64]:
+        signatures = self.signatures()
+        doc_ids = np.arange(len(signatures), dtype=np.int64)
+        merged = np.zeros(0, dtype=np.int64)
+        pending: list[npt.NDArray[np.int64]] = []
+        progress("candidates", 0, bands)
+        for band in range(bands):
+            pairs = pairs_sharing_keys(doc_ids, band_keys(signatures, bands, rows, band))
+            pending.append((pairs[:, 0] << 32) | pairs[:, 1])
+            # Bands repeat most pairs: merge once the unmerged ones outgrow the merged (amortised, bounded memory).
+            if sum(map(len, pending)) > max(len(merged), 1 << 22) or band == bands - 1:
+                merged = np.unique(np.concatenate([merged, *pending]))
+                pending = []
+            progress("candidates", band + 1, bands)
+        return np.column_stack([merged >> 32, merged & 0xFFFFFFFF])
+
+    def verify(self, pairs: npt.NDArray[np.int64], progress: Progress) -> Similarities:
+        progress("verified", 0, len(pairs))
+        similarities = verify_spilled(self._spill, pairs)
+        progress("verified", len(pairs), len(pairs))
+        return similarities
+
+    def close(self) -> None:
+        self._spill.close()
+
+
+def _cores() -> int:
+    """CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
