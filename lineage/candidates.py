@@ -26,6 +26,7 @@ from scipy import sparse
 from scipy.integrate import quad
 
 from lineage.errors import ConfigError
+from lineage.shingles import fmix64
 
 _ROW_BLOCK = 2048  # documents per block of the rare-shingle product
 
@@ -168,20 +169,9 @@ def _band_keys(signatures, first, bands, rows):  # pragma: no cover - compiled
             band = first + k
             key = np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15)
             for r in range(band * rows, (band + 1) * rows):
-                key = _mix64(key ^ np.uint64(signatures[d, r]))
+                key = fmix64(key ^ np.uint64(signatures[d, r]))
             keys[d, k] = key
     return keys
-
-
-@numba.njit(cache=True, nogil=True)
-def _mix64(value):  # pragma: no cover - compiled
-    """MurmurHash3's 64-bit finaliser: every input bit moves every output bit."""
-    value ^= value >> np.uint64(33)
-    value *= np.uint64(0xFF51AFD7ED558CCD)
-    value ^= value >> np.uint64(33)
-    value *= np.uint64(0xC4CEB93FE53E7A87)
-    value ^= value >> np.uint64(33)
-    return value
 
 
 def _unique_pairs(chunks: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:

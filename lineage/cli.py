@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import sys
@@ -18,7 +19,6 @@ from lineage.dedup import DedupSummary
 from lineage.dedup import dedup as run_dedup
 from lineage import index as index_store
 from lineage.engines import make_engine
-from lineage.index import IndexConfig
 from lineage.errors import LineageError
 from lineage.pipeline import analyze as run_analysis
 from lineage.pipeline import compare as run_comparison
@@ -134,24 +134,41 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
         click.echo(_summary(report, output))
 
 
+def _near_duplicate_options(command):
+    """The options of dedup and index build, turned into one ``config`` (a DedupConfig) argument."""
+    options = [
+        click.option("--threshold", default=_DEDUP.threshold, show_default=True,
+                     type=click.FloatRange(0, 1, min_open=True),
+                     help="Documents with verified Jaccard at least this are near duplicates (one family in an index)."),
+        click.option("--shingle", default=str(_DEDUP.sign.shingle), show_default=True, metavar="KIND:N",
+                     help="Shingles: word n-grams (word:5) or character n-grams (char:5)."),
+        click.option("--num-perm", default=_DEDUP.sign.minhash.num_perm, show_default=True,
+                     type=click.IntRange(1, 4096), help="MinHash permutations."),
+        click.option("--seed", default=_DEDUP.sign.minhash.seed, show_default=True,
+                     type=click.IntRange(0, 2**32 - 1), help="MinHash seed."),
+        click.option("--recall", default=_DEDUP.recall, show_default=True,
+                     type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                     help="LSH recall of pairs at the threshold; sets the bands and rows."),
+        click.option("--keep-injections", is_flag=True, help="Keep injected spam keywords in the shingles."),
+    ]
+
+    @functools.wraps(command)
+    def with_config(*args, threshold, shingle, num_perm, seed, recall, keep_injections, **kwargs):
+        sign = SignConfig(ShingleConfig.parse(shingle), MinHashConfig(num_perm, seed), keep_injections)
+        return command(*args, config=DedupConfig(sign, threshold=threshold, recall=recall), **kwargs)
+
+    for option in reversed(options):
+        with_config = option(with_config)
+    return with_config
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="JSONL file for the kept documents (JSONL records are copied as they were).")
 @click.option("--removed", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="JSONL file listing each record left out and why  [default: removed.jsonl beside --output]")
-@click.option("--threshold", default=_DEDUP.threshold, show_default=True, type=click.FloatRange(0, 1, min_open=True),
-              help="Documents with verified Jaccard at least this are near duplicates.")
-@click.option("--shingle", default=str(_DEDUP.sign.shingle), show_default=True, metavar="KIND:N",
-              help="Shingles: word n-grams (word:5) or character n-grams (char:5).")
-@click.option("--num-perm", default=_DEDUP.sign.minhash.num_perm, show_default=True, type=click.IntRange(1, 4096),
-              help="MinHash permutations.")
-@click.option("--seed", default=_DEDUP.sign.minhash.seed, show_default=True, type=click.IntRange(0, 2**32 - 1),
-              help="MinHash seed.")
-@click.option("--recall", default=_DEDUP.recall, show_default=True,
-              type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              help="LSH recall of pairs at the threshold; sets the bands and rows.")
-@click.option("--keep-injections", is_flag=True, help="Keep injected spam keywords in the shingles.")
+@_near_duplicate_options
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Where the stages run: this process, or Dask tasks (see --scheduler).")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
@@ -162,9 +179,8 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
               help="Show each stage's progress on stderr even when it is not a terminal (it is shown on one).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
-def dedup(inputs: tuple[Path, ...], output: Path, removed: Path | None, threshold: float, shingle: str,
-          num_perm: int, seed: int, recall: float, keep_injections: bool, engine: str, scheduler: str | None,
-          workers: int | None, show_progress: bool, quiet: bool, verbose: bool) -> None:
+def dedup(inputs: tuple[Path, ...], output: Path, removed: Path | None, config: DedupConfig, engine: str,
+          scheduler: str | None, workers: int | None, show_progress: bool, quiet: bool, verbose: bool) -> None:
     """Keep one document of every group of near duplicates in INPUTS.
 
     Writes the kept records to --output and one line per left-out record to
@@ -178,10 +194,6 @@ def dedup(inputs: tuple[Path, ...], output: Path, removed: Path | None, threshol
       lineage dedup pages/ -o out/kept.jsonl --threshold 0.8 --shingle word:5
     """
     _configure_logging(verbose)
-    config = DedupConfig(
-        sign=SignConfig(ShingleConfig.parse(shingle), MinHashConfig(num_perm, seed), keep_injections),
-        threshold=threshold, recall=recall,
-    )
     if scheduler is not None and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     with _Progress(enabled=not quiet and (show_progress or sys.stderr.isatty())) as progress:
@@ -206,27 +218,14 @@ def index() -> None:
 @index.command("build")
 @click.argument("db", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--threshold", default=_DEDUP.threshold, show_default=True, type=click.FloatRange(0, 1, min_open=True),
-              help="Documents with verified Jaccard at least this join one family.")
-@click.option("--shingle", default=str(_DEDUP.sign.shingle), show_default=True, metavar="KIND:N",
-              help="Shingles: word n-grams (word:5) or character n-grams (char:5).")
-@click.option("--num-perm", default=_DEDUP.sign.minhash.num_perm, show_default=True, type=click.IntRange(1, 4096),
-              help="MinHash permutations.")
-@click.option("--seed", default=_DEDUP.sign.minhash.seed, show_default=True, type=click.IntRange(0, 2**32 - 1),
-              help="MinHash seed.")
-@click.option("--recall", default=_DEDUP.recall, show_default=True,
-              type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              help="LSH recall of pairs at the threshold; sets the bands and rows.")
-@click.option("--keep-injections", is_flag=True, help="Keep injected spam keywords in the shingles.")
+@_near_duplicate_options
 @click.option("--force", is_flag=True, help="Replace DB if it exists.")
 @click.option("--progress", "show_progress", is_flag=True,
               help="Show progress on stderr even when it is not a terminal.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def index_build(db: Path, inputs: tuple[Path, ...], threshold: float, shingle: str, num_perm: int, seed: int,
-                recall: float, keep_injections: bool, force: bool, show_progress: bool, quiet: bool) -> None:
+def index_build(db: Path, inputs: tuple[Path, ...], config: DedupConfig, force: bool, show_progress: bool,
+                quiet: bool) -> None:
     """Build a new index DB of INPUTS (files, directories, JSONL)."""
-    config = IndexConfig(SignConfig(ShingleConfig.parse(shingle), MinHashConfig(num_perm, seed), keep_injections),
-                         threshold=threshold, recall=recall)
     with _Progress(enabled=not quiet and (show_progress or sys.stderr.isatty())) as progress:
         summary = index_store.build(db, inputs, config=config, overwrite=force, progress=progress)
     if not quiet:

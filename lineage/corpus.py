@@ -75,16 +75,21 @@ def iter_corpus(paths: Sequence[str | Path], *, raw: bool = False) -> Iterator[D
     for path in paths:
         for record in reader.read_path(Path(path)):
             if record.id in first_source:
-                raise InputError(
-                    f"duplicate document id {record.id!r} ({first_source[record.id]} and {record.source}); "
-                    "give every document a unique id (pass each file or directory once, leave out files that are not "
-                    "documents, such as a truth.jsonl beside its corpus, or fix the JSONL ids)"
-                )
+                raise InputError(duplicate_id_message(record.id, first_source[record.id], record.source))
             first_source[record.id] = record.source
             yield record
     if not first_source:
         shown = ", ".join(str(path) for path in paths)
         raise InputError(f"no documents found in {shown}: lineage reads .txt, .md and .jsonl files")
+
+
+def duplicate_id_message(doc_id: str, first: str, second: str) -> str:
+    """The error for a document id met twice, at sources ``first`` and ``second``."""
+    return (
+        f"duplicate document id {doc_id!r} ({first} and {second}); "
+        "give every document a unique id (pass each file or directory once, leave out files that are not "
+        "documents, such as a truth.jsonl beside its corpus, or fix the JSONL ids)"
+    )
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:

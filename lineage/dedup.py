@@ -25,7 +25,7 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,11 +38,10 @@ from lineage.config import DedupConfig
 from lineage.corpus import iter_corpus
 from lineage.engines import Engine, LocalEngine
 from lineage.errors import ConfigError, InputError, OutputError
-from lineage.types import Document, SkippedInput
+from lineage.types import Document, Progress, SkippedInput, no_progress
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +85,7 @@ def dedup(
     removed_path = Path(removed_path) if removed_path is not None else kept_path.with_name("removed.jsonl")
     _check_outputs(kept_path, removed_path)
     bands, rows = lsh_params(config.threshold, config.sign.minhash.num_perm, config.recall)
-    report = progress or (lambda stage, done, total: None)
+    report = progress or no_progress
     engine = engine or LocalEngine()
     seconds: dict[str, float] = {}
     clock = time.perf_counter()

@@ -33,22 +33,22 @@ import sqlite3
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from lineage.candidates import band_keys, lsh_params, pairs_sharing_keys
-from lineage.config import MinHashConfig, ShingleConfig, SignConfig
+from lineage.config import DedupConfig, MinHashConfig, ShingleConfig, SignConfig
 from lineage.corpus import iter_corpus
 from lineage.errors import ConfigError, LineageError
 from lineage.injections import keyword_key
 from lineage.shingles import concatenate
 from lineage.stream import CHUNK, ShingleSpill, SignedChunk, chunks, sign_chunk
-from lineage.types import Document, ShingleSets, SkippedInput
+from lineage.types import Document, Progress, ShingleSets, SkippedInput, no_progress
 from lineage.verify import Similarities, shared_counts, similarities
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,6 @@ BUSY_TIMEOUT = 10.0  # seconds a writer waits for another writer's transaction b
 PAGE_SIZE = 16_384
 _IN_BATCH = 500  # values bound in one ``IN (...)`` list
 
-Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)``; ``total`` is 0 while it is unknown."""
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -94,23 +92,9 @@ class IndexFileError(LineageError):
     """An index file is missing, not a lineage index, damaged, locked or built with other settings."""
 
 
-@dataclass(frozen=True, slots=True)
-class IndexConfig:
-    """What an index is built with: how documents are signed, and the near-duplicate threshold.
-
-    Pairs with verified Jaccard >= ``threshold`` join a family; LSH banding
-    finds each such pair with probability >= ``recall``.
-    """
-
-    sign: SignConfig = field(default_factory=SignConfig)
-    threshold: float = 0.5
-    recall: float = 0.99
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.threshold <= 1.0:
-            raise ConfigError(f"threshold={self.threshold} is outside (0, 1]; pass e.g. --threshold 0.5")
-        if not 0.0 < self.recall < 1.0:
-            raise ConfigError(f"recall={self.recall} is outside (0, 1); pass e.g. --recall 0.99")
+IndexConfig = DedupConfig
+"""An index is built with dedup's settings: how documents are signed, and the Jaccard at which they
+join a family (with the LSH recall there)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +287,7 @@ def query(
     if top < 1:
         raise ConfigError(f"top={top} must be at least 1; pass e.g. --top 10")
     path = Path(db)
-    report = progress or _no_progress
+    report = progress or no_progress
     results: list[QueryResult] = []
     skipped: list[SkippedInput] = []
     with _connect(path) as (connection, settings):
@@ -331,7 +315,7 @@ def neighbours_for_analysis(
     documents' are left out (the given copy is analysed).
     """
     path = Path(db)
-    report = progress or _no_progress
+    report = progress or no_progress
     given: set[str] = set()
     wanted: set[int] = set()
     with _connect(path) as (connection, settings):
@@ -366,7 +350,7 @@ def _add(connection: sqlite3.Connection, path: Path, paths: Sequence[str | Path]
     Shingles of the documents added by this call are kept in a spill file, so
     only documents indexed by earlier calls are re-shingled from their text.
     """
-    report = progress or _no_progress
+    report = progress or no_progress
     started = time.perf_counter()
     first = connection.execute("SELECT COALESCE(MAX(doc), 0) + 1 FROM documents").fetchone()[0]
     inputs = added = already = candidates = near = merged = 0
@@ -786,6 +770,3 @@ def _select_in(connection: sqlite3.Connection, sql: str, values: Sequence) -> li
 def _text(blob: bytes) -> str:
     return zlib.decompress(blob).decode("utf-8")
 
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    pass

@@ -41,6 +41,8 @@ from lineage.text import word_counts
 from lineage.lineage_tree import lineage_tree, page_date
 from lineage.tree import newick
 from lineage.types import (
+    Progress,
+    no_progress,
     Comparison,
     Dendrogram,
     Document,
@@ -61,8 +63,6 @@ log = logging.getLogger(__name__)
 
 _CLADE_REPLICATES = 100  # dendrogram clade support by default (trees: see TreeConfig.replicates)
 
-Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)`` while a long stage runs."""
 
 
 def analyze(
@@ -106,7 +106,7 @@ def analyze(
         paths = [paths]
     # Checked before reading so that a bad option fails fast.
     bands, rows = lsh_params(config.candidates.threshold, config.minhash.num_perm, config.candidates.recall)
-    report_progress = progress or _no_progress
+    report_progress = progress or no_progress
 
     records = read_corpus(paths)
     log.info("read %d input records", len(records))
@@ -231,9 +231,6 @@ def _config(options: dict[str, Any]) -> AnalyzeConfig:
         injection=stage(default.injection, keep="keep_injections"),
     )
 
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    return None
 
 
 _SHINGLE_BATCH = 2048  # documents tokenised and hashed together: large enough to amortise, small in memory

@@ -127,7 +127,7 @@ def _rotl(value, shift):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _fmix64(value):  # pragma: no cover - compiled
+def fmix64(value):  # pragma: no cover - compiled
     """MurmurHash3's 64-bit finaliser: an avalanching bijection."""
     value ^= value >> np.uint64(33)
     value *= np.uint64(0xFF51AFD7ED558CCD)
@@ -156,7 +156,7 @@ def _hash_tokens(normal, count):  # pragma: no cover - compiled
     length = np.uint64(0)
     for unit in normal:
         if unit == 0:
-            out[token] = _fmix64(state ^ length)
+            out[token] = fmix64(state ^ length)
             token += 1
             state = _TOKEN_SEED
             length = np.uint64(0)
@@ -179,7 +179,7 @@ def _hash_folded_tokens(units, starts, ends, fold):  # pragma: no cover - compil
                 hard[t] = True
                 break
             state = _mix(state, fold[code])
-        out[t] = _fmix64(state ^ np.uint64(ends[t] - starts[t]))
+        out[t] = fmix64(state ^ np.uint64(ends[t] - starts[t]))
     return out, hard
 
 
@@ -234,7 +234,7 @@ def _ngrams(units, unit_indptr, n, salt):  # pragma: no cover - compiled
             combined = units[i]
             for offset in range(1, n):
                 combined = combined * _MULTIPLIER + units[i + offset]  # wraps modulo 2**64 on purpose
-            hashes[k] = _fmix64(combined ^ salt)
+            hashes[k] = fmix64(combined ^ salt)
             k += 1
     return indptr, hashes
 

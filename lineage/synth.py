@@ -12,7 +12,7 @@ import logging
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,13 +26,14 @@ from lineage.config import SynthConfig
 from lineage.errors import OutputError
 from lineage.report import prepare_output_directory
 
+from lineage.types import Progress
+
 log = logging.getLogger(__name__)
 _Ints = npt.NDArray[np.int64]
 
 SYNTH_FILES = ("corpus.jsonl", "truth.jsonl")
 LEVELS = ("template", "light", "medium", "heavy", "independent")
 
-Progress = Callable[[str, int, int], None]
 
 # 332 of the most common English words, most common first: the head of the vocabulary.
 _COMMON_WORDS = tuple("""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -11,6 +12,14 @@ import numpy.typing as npt
 
 if TYPE_CHECKING:
     from lineage.config import AnalyzeConfig
+
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` while a long stage runs; ``total`` is 0 while unknown."""
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """The progress callback that reports nothing."""
 
 
 @dataclass(frozen=True, slots=True)

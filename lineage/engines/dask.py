@@ -17,12 +17,11 @@ import numpy.typing as npt
 
 from lineage.candidates import band_keys, pairs_sharing_keys
 from lineage.config import SignConfig
-from lineage.corpus import (JSONL_SUFFIXES, TEXT_SUFFIXES, _identity, _jsonl_record, _read_text_file, _Reader, _walk,
+from lineage.corpus import (JSONL_SUFFIXES, duplicate_id_message, TEXT_SUFFIXES, _identity, _jsonl_record, _read_text_file, _Reader, _walk,
                             iter_corpus)
-from lineage.engines.local import Progress
 from lineage.errors import ConfigError, InputError
 from lineage.stream import CHUNK, SignedChunk, sign_chunk
-from lineage.types import Document, ShingleSets, SkippedInput
+from lineage.types import Document, Progress, ShingleSets, SkippedInput
 from lineage.verify import Similarities, shared_counts, similarities
 
 _CONNECT_SECONDS = 5  # how long to try reaching a scheduler before saying it cannot be reached
@@ -101,7 +100,7 @@ class DaskEngine:
             future.release()
             for doc_id, source in records:
                 if doc_id in first_source:
-                    raise InputError(_duplicate_message(doc_id, first_source[doc_id], source))
+                    raise InputError(duplicate_id_message(doc_id, first_source[doc_id], source))
                 first_source[doc_id] = source
             sizes.append(len(chunk))
             read += len(records)
@@ -369,14 +368,6 @@ def _distinct_pairs(pairs: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Distinct pairs, sorted, by one sort of 64-bit codes (numpy's row-wise unique is slower)."""
     codes = np.unique((pairs[:, 0] << 32) | pairs[:, 1])
     return np.column_stack([codes >> 32, codes & 0xFFFFFFFF]).reshape(-1, 2)
-
-
-def _duplicate_message(doc_id: str, first: str, second: str) -> str:
-    return (
-        f"duplicate document id {doc_id!r} ({first} and {second}); "
-        "give every document a unique id (pass each file or directory once, leave out files that are not "
-        "documents, such as a truth.jsonl beside its corpus, or fix the JSONL ids)"
-    )
 
 
 def _raise_as_local_reader(paths: Sequence[str | Path]) -> None:

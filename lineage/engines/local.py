@@ -6,7 +6,7 @@ import itertools
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -19,10 +19,9 @@ from lineage.candidates import band_keys, pairs_sharing_keys
 from lineage.corpus import iter_corpus
 from lineage.config import SignConfig
 from lineage.stream import CHUNK, NO_SHINGLES, ShingleSpill, SignedChunk, chunks, sign_chunk, verify_spilled
+from lineage.types import Progress
 from lineage.verify import Similarities
 
-Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)``; ``total`` is 0 while it is unknown."""
 
 
 class Engine(Protocol):
