@@ -208,6 +208,7 @@ def analyze(
         phrases=phrases,
         fingerprints=fingerprints,
         operators=operators,
+        texts={doc.id: doc.text for doc in documents},
     )
 
 

@@ -309,6 +309,8 @@ class Report:
     phrases: tuple[Phrase, ...] = ()
     fingerprints: tuple[Fingerprint, ...] = ()
     operators: tuple[Operator, ...] = ()
+    #: Decoded text of each analysed document by id (what the offsets in pairs and phrases refer to).
+    texts: dict[str, str] = field(default_factory=dict)
 
     def write(self, directory: str | Path) -> list[Path]:
         """Write the report files into ``directory``; return their paths."""
