@@ -107,14 +107,15 @@ def dedup(
         seconds["sign"] = time.perf_counter() - clock
         pairs = engine.candidates(bands, rows, report)
         seconds["candidates"] = time.perf_counter() - clock - sum(seconds.values())
-        similarities = engine.verify(pairs, report)
+        candidates = len(pairs)
+        near = engine.verify(pairs, report, min_jaccard=config.threshold)
+        del pairs
         seconds["verify"] = time.perf_counter() - clock - sum(seconds.values())
     finally:
         engine.close()
-    near = similarities.jaccard >= config.threshold
     order = preference_order(dates, np.concatenate(chars) if chars else np.zeros(0, np.int64))
     representative, similarity = choose_representatives(
-        len(ids), similarities.a[near], similarities.b[near], similarities.jaccard[near], order
+        len(ids), near.a, near.b, near.jaccard, order
     )
     removed = representative >= 0
     log.info("%d of %d documents are near duplicates of a kept one", int(removed.sum()), len(ids))
@@ -128,8 +129,8 @@ def dedup(
         groups=len(np.unique(representative[removed])),
         not_compared=too_short,
         skipped=dict(sorted(skipped.items())),
-        candidates=len(pairs),
-        near_pairs=int(near.sum()),
+        candidates=candidates,
+        near_pairs=len(near.a),
         bands=bands,
         rows=rows,
         kept_path=kept_path,

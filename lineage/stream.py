@@ -108,8 +108,9 @@ class ShingleSpill:
     """Every signed document's shingle hashes in a temporary file, read back row by row.
 
     Only the row offsets stay in memory (8 bytes a document); the file is
-    deleted on :meth:`close`. Rows are read with ``pread``, never mapped, so
-    reading them back adds only the rows asked for to the process's memory.
+    deleted on :meth:`close`. :meth:`rows` reads rows with ``pread``, adding
+    only the rows asked for to the process's memory; :func:`verify_spilled`
+    maps the file two blocks at a time.
     """
 
     def __init__(self, directory: str | Path | None = None) -> None:
@@ -164,31 +165,105 @@ class ShingleSpill:
             Path(self.path).unlink(missing_ok=True)
 
 
-_VERIFY_BATCH = 1 << 18  # pairs verified between two releases of the mapped pages
 
 
-def verify_spilled(spill: ShingleSpill, pairs: npt.NDArray[np.int64]) -> Similarities:
-    """Exact Jaccard and containments of ``pairs`` of spilled documents.
+_BLOCK_BYTES = 128 << 20  # the spill is verified in document blocks of about this size, two mapped at a time
 
-    The spill file is mapped read-only and merged in place, pairs in order of
-    their first document; after each batch the mapped pages are released from
-    this process (they stay in the page cache), so the resident set does not
-    grow with the file.
+
+def verify_spilled(spill: ShingleSpill, pairs: npt.NDArray[np.int64], min_jaccard: float = 0.0) -> Similarities:
+    """Exact Jaccard and containments of the ``pairs`` of spilled documents whose Jaccard is at least ``min_jaccard``.
+
+    The spill file is mapped read-only and rows are merged in place. Documents
+    are cut into consecutive blocks of about ``_BLOCK_BYTES`` of hashes, pairs
+    are taken block pair by block pair, and a block's pages are released from
+    this process (they stay in the page cache) as soon as no later pair of the
+    current first block needs them: only two blocks are ever mapped, where
+    pairs in plain order would touch the whole file within a few thousand
+    pairs (the kernel maps 64 KiB around each page fault). Pairs below
+    ``min_jaccard`` are dropped as they are verified: at a million documents
+    most of the tens of millions of LSH candidates are not near duplicates.
+    Pairs keep their input order.
     """
-    pairs = pairs.reshape(-1, 2).astype(np.int64)
+    pairs = pairs.reshape(-1, 2)
     indptr = spill.indptr()
     sizes = np.diff(indptr)
-    shared = np.zeros(len(pairs), dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    kept: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = [(none, none)]
     length = int(indptr[-1]) * 8 if len(indptr) else 0
-    if len(pairs) and length:
+    if not length:  # no document has a shingle: every pair shares nothing
+        if min_jaccard <= 0.0:
+            kept.append((np.arange(len(pairs), dtype=np.int64), np.zeros(len(pairs), dtype=np.int64)))
+    elif len(pairs):
+        firsts = pairs[:, 0]
+        order = None if bool(np.all(firsts[1:] >= firsts[:-1])) else np.argsort(firsts, kind="stable")
+        starts = _block_starts(indptr, _BLOCK_BYTES // 8)
         with mmap.mmap(spill.fileno(), length, prot=mmap.PROT_READ) as mapped:
             hashes = np.frombuffer(mapped, dtype=np.uint64)
             try:
-                for lo in range(0, len(pairs), _VERIFY_BATCH):
-                    batch = pairs[lo : lo + _VERIFY_BATCH]
-                    shared[lo : lo + len(batch)] = shared_counts(indptr, hashes, batch[:, 0].copy(), batch[:, 1].copy())
-                    mapped.madvise(mmap.MADV_DONTNEED)
+                for block, (lo, hi) in enumerate(zip(starts[:-1], starts[1:])):
+                    index = _pairs_starting_in(firsts, order, lo, hi)
+                    kept.append(_verify_block(mapped, hashes, indptr, sizes, starts, block, pairs, index, min_jaccard))
             finally:
                 del hashes  # the buffer must go before the map closes
-    a, b = pairs[:, 0].copy(), pairs[:, 1].copy()
+    index, shared = (np.concatenate(parts) for parts in zip(*kept))
+    order = np.argsort(index, kind="stable")
+    index, shared = index[order], shared[order]
+    a, b = pairs[index, 0].astype(np.int64), pairs[index, 1].astype(np.int64)
     return similarities(a, b, shared, sizes[a], sizes[b])
+
+
+def _block_starts(indptr: npt.NDArray[np.int64], hashes_per_block: int) -> npt.NDArray[np.int64]:
+    """First document of each block of about ``hashes_per_block`` hashes, and the document count at the end."""
+    n_docs = len(indptr) - 1
+    cuts = np.searchsorted(indptr, np.arange(hashes_per_block, int(indptr[-1]), hashes_per_block), side="right") - 1
+    return np.unique(np.concatenate([[0], cuts, [n_docs]])).astype(np.int64)
+
+
+def _pairs_starting_in(firsts: npt.NDArray[np.int64], order: npt.NDArray[np.int64] | None,
+                       lo: int, hi: int) -> npt.NDArray[np.int64]:
+    """Positions of the pairs whose first document is in ``[lo, hi)`` (``order`` sorts ``firsts``; None if sorted)."""
+    if order is None:
+        return np.arange(np.searchsorted(firsts, lo), np.searchsorted(firsts, hi), dtype=np.int64)
+    ordered = firsts[order]
+    return order[np.searchsorted(ordered, lo) : np.searchsorted(ordered, hi)]
+
+
+def _verify_block(
+    mapped: mmap.mmap,
+    hashes: npt.NDArray[np.uint64],
+    indptr: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    block: int,
+    pairs: npt.NDArray[np.int64],
+    index: npt.NDArray[np.int64],
+    min_jaccard: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Shared counts of the pairs ``index`` whose first document is in ``block``, second block by second block."""
+    a = pairs[index, 0].astype(np.int64)
+    b = pairs[index, 1].astype(np.int64)
+    other = np.searchsorted(starts, b, side="right") - 1
+    by_block = np.argsort(other, kind="stable")
+    bounds = np.searchsorted(other[by_block], np.arange(len(starts)))
+    found_index, found_shared = [], []
+    for second in np.unique(other).tolist():
+        pick = by_block[bounds[second] : bounds[second + 1]]
+        shared = shared_counts(indptr, hashes, a[pick], b[pick])
+        if second != block:
+            _release(mapped, indptr, starts, second)
+        union = (sizes[a[pick]] + sizes[b[pick]] - shared).astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):  # as similarities() computes it
+            near = np.where(union > 0, shared / union, 0.0) >= min_jaccard
+        found_index.append(index[pick[near]])
+        found_shared.append(shared[near])
+    _release(mapped, indptr, starts, block)
+    none = np.zeros(0, dtype=np.int64)
+    return np.concatenate([none, *found_index]), np.concatenate([none, *found_shared])
+
+
+def _release(mapped: mmap.mmap, indptr: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], block: int) -> None:
+    """Drop the mapped pages of ``block``'s rows from this process (the page cache keeps them)."""
+    first = int(indptr[starts[block]]) * 8 // mmap.PAGESIZE * mmap.PAGESIZE
+    end = int(indptr[starts[block + 1]]) * 8
+    if end > first:
+        mapped.madvise(mmap.MADV_DONTNEED, first, end - first)

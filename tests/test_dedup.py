@@ -16,6 +16,7 @@ from lineage.dedup import choose_representatives, dedup, preference_order
 from lineage.engines import LocalEngine
 from lineage.shingles import shingle_sets
 from lineage.synth import write_corpus
+from lineage.types import ShingleSets
 
 WORDS = ("apple banana cherry delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa "
          "quebec romeo sierra tango uniform victor whiskey xray yankee zulu").split()
@@ -180,3 +181,31 @@ def test_dedup_usage_errors_are_one_line_with_exit_code_2(tmp_path, args, messag
 def test_sign_config_is_checked(tmp_path):
     with pytest.raises(Exception, match="threshold=1.5"):
         DedupConfig(SignConfig(), threshold=1.5)
+
+
+@pytest.mark.parametrize("block_bytes", [64, 4096, 1 << 27])
+def test_spilled_verification_by_blocks_matches_in_memory_merging(monkeypatch, block_bytes):
+    """Any block size, sorted or shuffled pairs: the same similarities, in the input order, filtered exactly."""
+    import lineage.stream as stream
+    from lineage.verify import shared_counts, similarities
+
+    monkeypatch.setattr(stream, "_BLOCK_BYTES", block_bytes)
+    rng = np.random.default_rng(7)
+    sets = [np.unique(rng.integers(0, 60, size=rng.integers(0, 40))).astype(np.uint64) for _ in range(90)]
+    indptr = np.concatenate([[0], np.cumsum([len(row) for row in sets])]).astype(np.int64)
+    hashes = np.concatenate(sets)
+    a, b = np.triu_indices(len(sets), k=1)
+    pick = rng.random(len(a)) < 0.3
+    pairs = np.column_stack([a[pick], b[pick]]).astype(np.int64)
+    expected = similarities(pairs[:, 0], pairs[:, 1], shared_counts(indptr, hashes, pairs[:, 0].copy(),
+                                                                    pairs[:, 1].copy()),
+                            np.diff(indptr)[pairs[:, 0]], np.diff(indptr)[pairs[:, 1]])
+    with stream.ShingleSpill() as spill:
+        spill.append(ShingleSets(indptr, hashes))
+        for order in (np.arange(len(pairs)), rng.permutation(len(pairs))):
+            for min_jaccard in (0.0, 0.4):
+                found = stream.verify_spilled(spill, pairs[order], min_jaccard)
+                near = expected.jaccard[order] >= min_jaccard
+                assert 0 < near.sum() and (min_jaccard == 0.0 or near.sum() < len(near))
+                for field in ("a", "b", "shared", "jaccard", "score"):
+                    np.testing.assert_array_equal(getattr(found, field), getattr(expected, field)[order][near])

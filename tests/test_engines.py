@@ -95,6 +95,7 @@ def _run(engine, paths: list[Path]):
         signed = list(engine.sign(paths, CONFIG.sign, lambda *_: None))
         pairs = engine.candidates(bands, rows, lambda *_: None)
         similarities = engine.verify(pairs, lambda *_: None)
+        near = engine.verify(pairs, lambda *_: None, min_jaccard=CONFIG.threshold)
     metadata = {
         "ids": [doc_id for chunk in signed for doc_id in chunk.ids],
         "sources": [source for chunk in signed for source in chunk.sources],
@@ -104,7 +105,7 @@ def _run(engine, paths: list[Path]):
     }
     signatures = np.concatenate([chunk.signatures for chunk in signed])
     chars = np.concatenate([chunk.chars for chunk in signed])
-    return metadata, signatures, chars, pairs, similarities
+    return metadata, signatures, chars, pairs, similarities, near
 
 
 @pytest.mark.parametrize("corpus", sorted(CORPORA))
@@ -121,8 +122,13 @@ def test_dask_engine_matches_local(corpus, scheduler, tmp_path):
     assert (np.floor_divide(pairs[:, 0], chunk) != np.floor_divide(pairs[:, 1], chunk)).any(), "no cross-chunk pair"
     np.testing.assert_array_equal(remote[3], pairs)
     assert remote[3].dtype == np.int64
+    near = local[4].jaccard >= CONFIG.threshold
+    assert 0 < near.sum() < len(near)
     for field in ("a", "b", "shared", "jaccard", "containment_a", "containment_b", "score"):
         np.testing.assert_array_equal(getattr(remote[4], field), getattr(local[4], field))
+        # min_jaccard keeps exactly the near pairs, in the same order, with the same figures.
+        np.testing.assert_array_equal(getattr(local[5], field), getattr(local[4], field)[near])
+        np.testing.assert_array_equal(getattr(remote[5], field), getattr(local[4], field)[near])
 
     outputs = {}
     engines = {"local": LocalEngine(chunk=chunk, workers=1), "dask": DaskEngine(scheduler=scheduler, chunk=chunk)}

@@ -130,7 +130,7 @@ class DaskEngine:
             progress("candidates", done, partitions)
         return _distinct_pairs(np.concatenate(found))
 
-    def verify(self, pairs: npt.NDArray[np.int64], progress: Progress) -> Similarities:
+    def verify(self, pairs: npt.NDArray[np.int64], progress: Progress, min_jaccard: float = 0.0) -> Similarities:
         distributed = _import_distributed()
         pairs = pairs.reshape(-1, 2).astype(np.int64)
         a, b = pairs[:, 0].copy(), pairs[:, 1].copy()
@@ -163,7 +163,9 @@ class DaskEngine:
             future.release()
             done += len(members)
             progress("verified", done, len(pairs))
-        return similarities(a, b, shared, size_a, size_b)
+        found = similarities(a, b, shared, size_a, size_b)
+        near = found.jaccard >= min_jaccard
+        return similarities(a[near], b[near], shared[near], size_a[near], size_b[near])
 
     def close(self) -> None:
         self._signed = []

@@ -38,8 +38,8 @@ class Engine(Protocol):
     def candidates(self, bands: int, rows: int, progress: Progress) -> npt.NDArray[np.int64]:
         """Pairs ``(i, j)``, ``i < j``, of signed documents sharing a band, sorted."""
 
-    def verify(self, pairs: npt.NDArray[np.int64], progress: Progress) -> Similarities:
-        """Exact similarities of ``pairs`` of signed documents."""
+    def verify(self, pairs: npt.NDArray[np.int64], progress: Progress, min_jaccard: float = 0.0) -> Similarities:
+        """Exact similarities of the ``pairs`` of signed documents with Jaccard at least ``min_jaccard``."""
 
     def close(self) -> None:
         """Free what the engine holds (temporary files, cluster connections)."""
@@ -98,35 +98,49 @@ class LocalEngine:
                 records, future = pending.popleft()
                 yield records, future.result()
 
-    def signatures(self) -> npt.NDArray[np.uint32]:
-        if len(self._signatures) != 1:
-            self._signatures = [np.concatenate(self._signatures) if self._signatures else np.zeros((0, 0), np.uint32)]
-        return self._signatures[0]
-
     def candidates(self, bands: int, rows: int, progress: Progress) -> npt.NDArray[np.int64]:
-        signatures = self.signatures()
-        doc_ids = np.arange(len(signatures), dtype=np.int64)
+        """Pairs sharing a band; the signatures are released once every band is done (nothing needs them after).
+
+        Band keys are computed chunk by chunk: the signatures are never joined into one array.
+        """
+        signed, self._signatures = self._signatures, []
+        doc_ids = np.arange(sum(len(chunk) for chunk in signed), dtype=np.int64)
         merged = np.zeros(0, dtype=np.int64)
         pending: list[npt.NDArray[np.int64]] = []
         progress("candidates", 0, bands)
         for band in range(bands):
-            pairs = pairs_sharing_keys(doc_ids, band_keys(signatures, bands, rows, band))
+            keys = [band_keys(chunk, bands, rows, band) for chunk in signed]
+            pairs = pairs_sharing_keys(doc_ids, np.concatenate(keys) if keys else np.zeros(0, np.uint64))
             pending.append((pairs[:, 0] << 32) | pairs[:, 1])
             # Bands repeat most pairs: merge once the unmerged ones outgrow the merged (amortised, bounded memory).
             if sum(map(len, pending)) > max(len(merged), 1 << 22) or band == bands - 1:
-                merged = np.unique(np.concatenate([merged, *pending]))
+                merged = _distinct(np.concatenate([merged, *pending]))
                 pending = []
             progress("candidates", band + 1, bands)
-        return np.column_stack([merged >> 32, merged & 0xFFFFFFFF])
+        pairs = np.empty((len(merged), 2), dtype=np.int64)
+        pairs[:, 0] = merged >> 32
+        pairs[:, 1] = merged & 0xFFFFFFFF
+        return pairs
 
-    def verify(self, pairs: npt.NDArray[np.int64], progress: Progress) -> Similarities:
+    def verify(self, pairs: npt.NDArray[np.int64], progress: Progress, min_jaccard: float = 0.0) -> Similarities:
         progress("verified", 0, len(pairs))
-        similarities = verify_spilled(self._spill, pairs)
+        similarities = verify_spilled(self._spill, pairs, min_jaccard)
         progress("verified", len(pairs), len(pairs))
         return similarities
 
     def close(self) -> None:
         self._spill.close()
+
+
+def _distinct(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``np.unique(keys)`` sorting ``keys`` in place: np.unique sorts a copy, one more array of tens of millions."""
+    keys.sort()
+    if len(keys) == 0:
+        return keys
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    return keys[first]
 
 
 def _cores() -> int:
