@@ -40,6 +40,54 @@ def average_linkage(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return linkage(squareform(distances, checks=False), method="average")
 
 
+def family_linkage(
+    n_docs: int,
+    members: list[list[int]],
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    score: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """Average linkage (UPGMA) of whole families: scipy linkage matrix whose leaves are the groups ``members``.
+
+    The distance between two families is one minus the mean score over every
+    pair of their documents, a pair never verified (never a candidate) scoring
+    0; a merged cluster's distance to the others is the size-weighted mean of
+    its parts', as in document-level average linkage. scipy's ``linkage`` takes
+    one observation per leaf and cannot weigh leaves by size, hence this loop;
+    it is quadratic per merge in the number of families drawn (a few hundred).
+    The linkage's fourth column counts families, as scipy's trees require.
+    """
+    n = len(members)
+    family = np.full(n_docs, -1, dtype=np.int64)
+    for k, group in enumerate(members):
+        family[group] = k
+    fa, fb = family[a], family[b]
+    across = (fa >= 0) & (fb >= 0) & (fa != fb)
+    totals = np.zeros((n, n))
+    np.add.at(totals, (fa[across], fb[across]), score[across])
+    totals += totals.T
+    sizes = np.array([len(group) for group in members], dtype=np.float64)
+    counts = np.ones(n)
+    label = np.arange(n)
+    alive = np.ones(n, dtype=bool)
+    tree = np.zeros((max(n - 1, 0), 4))
+    for step in range(n - 1):
+        mean = totals / np.outer(sizes, sizes)
+        mean[~alive, :] = -1.0
+        mean[:, ~alive] = -1.0
+        np.fill_diagonal(mean, -1.0)
+        i, j = sorted(np.unravel_index(int(np.argmax(mean)), mean.shape))
+        tree[step] = (min(label[i], label[j]), max(label[i], label[j]), 1.0 - max(mean[i, j], 0.0), counts[i] + counts[j])
+        totals[i] += totals[j]
+        totals[:, i] += totals[:, j]
+        totals[i, i] = 0.0
+        sizes[i] += sizes[j]
+        counts[i] += counts[j]
+        alive[j] = False
+        label[i] = n + step
+    return tree
+
+
 def clade_support(
     matrix: sparse.csr_array,
     column_hashes: npt.NDArray[np.uint64],

@@ -20,7 +20,7 @@ from scipy import sparse
 from lineage import __version__
 from lineage.boilerplate import boilerplate_columns, without_columns
 from lineage.candidates import lsh_candidate_pairs, lsh_params, rare_shingle_pairs
-from lineage.cluster import average_linkage, clade_support, family_labels
+from lineage.cluster import average_linkage, clade_support, family_labels, family_linkage
 from lineage.config import (
     AnalyzeConfig,
     BoilerplateConfig,
@@ -186,7 +186,7 @@ def analyze(
     stats["passages"] = sum(len(found) for found in passages)
     stats["pairs_with_passages"] = sum(1 for found in passages if found)
     log.info("%d pairs reported, %d shared passages; %d families", len(pairs), stats["passages"], len(families))
-    dendrogram = _dendrogram(ids, matrix, column_hashes, families, family_of, config)
+    dendrogram = _dendrogram(ids, matrix, column_hashes, families, family_of, similarities, kept, config)
     fingerprints, operators = find_operators(injections)
     document_records = _document_records(records, documents, matrix, skipped, family_of, injections, operators)
     stats.update(_summary(document_records, pairs, families, singletons))
@@ -505,26 +505,30 @@ def _dendrogram(
     column_hashes: npt.NDArray[np.uint64],
     families: list[Family],
     family_of: dict[str, str],
+    similarities: Similarities,
+    kept: npt.NDArray[np.bool_],
     analyze_config: AnalyzeConfig,
 ) -> Dendrogram | None:
+    """Documents as leaves while they fit in the drawing, else one leaf per family with its size.
+
+    Up to ``dendrogram_max_docs`` documents, every document is drawn; past
+    that, the members of every family if they fit, and otherwise the largest
+    families as leaves (average linkage between families from the verified
+    pairs, :func:`lineage.cluster.family_linkage`): a million-document corpus
+    is drawn as its families, not as a million rows.
+    """
     config = analyze_config.cluster
-    if len(ids) <= config.dendrogram_max_docs:
+    limit = config.dendrogram_max_docs
+    in_none = len(ids) - sum(len(family.members) for family in families)
+    if len(ids) <= limit:
         chosen = list(range(len(ids)))
         caption = f"All {len(ids)} documents"
-    else:
+    elif sum(len(family.members) for family in families) <= limit:
         position = {doc_id: k for k, doc_id in enumerate(ids)}
-        chosen = []
-        shown = 0
-        for family in families:
-            if len(chosen) + len(family.members) > config.dendrogram_max_docs:
-                break
-            chosen.extend(position[member] for member in family.members)
-            shown += 1
-        in_none = len(ids) - sum(len(family.members) for family in families)
-        caption = (
-            f"Largest families: {shown} of {len(families)} ({len(chosen)} of {len(ids)} documents); "
-            f"not drawn: the other families and the {in_none} documents in no family"
-        )
+        chosen = [position[member] for family in families for member in family.members]
+        caption = f"The {len(chosen)} documents in families; not drawn: the {in_none:,} documents in no family"
+    else:
+        return _family_dendrogram(ids, families, similarities, kept, limit, in_none)
     if not chosen:
         return None
     labels = tuple(ids[k] for k in chosen)
@@ -538,6 +542,28 @@ def _dendrogram(
     replicates = _CLADE_REPLICATES if replicates is None else replicates
     support = clade_support(rows, column_hashes, tree, replicates, analyze_config.tree.seed) if replicates else None
     return Dendrogram(labels, tree, caption, leaf_families, support)
+
+
+def _family_dendrogram(
+    ids: list[str],
+    families: list[Family],
+    similarities: Similarities,
+    kept: npt.NDArray[np.bool_],
+    limit: int,
+    in_none: int,
+) -> Dendrogram:
+    """One leaf per family for the ``limit`` largest families (families come largest first)."""
+    drawn = families[:limit]
+    position = {doc_id: k for k, doc_id in enumerate(ids)}
+    members = [[position[member] for member in family.members] for family in drawn]
+    tree = family_linkage(len(ids), members, similarities.a[kept], similarities.b[kept], similarities.score[kept])
+    documents = sum(len(group) for group in members)
+    left_out = f"the other {len(families) - len(drawn):,} families and " if len(drawn) < len(families) else ""
+    caption = (f"{'All' if len(drawn) == len(families) else 'The largest'} {len(drawn):,} families as leaves "
+               f"({documents:,} of {len(ids):,} documents); not drawn: {left_out}the {in_none:,} documents in no family")
+    labels = tuple(family.id for family in drawn)
+    sizes = tuple(len(group) for group in members)
+    return Dendrogram(labels, tree, caption, labels, sizes=sizes)
 
 
 def _document_records(

@@ -43,7 +43,7 @@ def dendrogram_figure(tree: Dendrogram | None, family_threshold: float) -> Figur
     """
     n_leaves = 0 if tree is None else len(tree.labels)
     font_size = 9 if n_leaves <= 40 else 7 if n_leaves <= 120 else 6
-    labels = [] if tree is None else [_leaf_label(label, family) for label, family in zip(tree.labels, tree.families)]
+    labels = [] if tree is None else _leaf_labels(tree)
     longest = max((len(label) for label in labels), default=10)
     width = 7.0 + longest * font_size / 72 * 0.62
     height = max(2.8, n_leaves * font_size / 72 * 1.7 + 1.6)
@@ -114,6 +114,13 @@ def _write_clade_support(axes: Axes, tree: Dendrogram, support: npt.NDArray[np.f
             continue
         axes.text(max(1.0 - distance, floor), centre[cluster], f"{support[step] * 100:.0f}", transform=at_point,
                   ha="right", va="bottom", fontsize=max(5, font_size - 2), color="#444444")
+
+
+def _leaf_labels(tree: Dendrogram) -> list[str]:
+    """A document's name tagged with its family, or a family leaf's id and size."""
+    if tree.sizes is not None:
+        return [f"{label}  {size:,} documents" for label, size in zip(tree.labels, tree.sizes)]
+    return [_leaf_label(label, family) for label, family in zip(tree.labels, tree.families)]
 
 
 def _leaf_label(label: str, family: str | None) -> str:

@@ -199,7 +199,9 @@ def report_dict(report: Report) -> dict[str, Any]:
         ],
         "dendrogram": None if report.dendrogram is None else {
             "caption": report.dendrogram.caption,
+            "leaves": "documents" if report.dendrogram.sizes is None else "families",
             "labels": list(report.dendrogram.labels),
+            "sizes": None if report.dendrogram.sizes is None else list(report.dendrogram.sizes),
             "linkage": _linkage_rows(report.dendrogram.linkage),
             "support": None if report.dendrogram.support is None else [
                 round(float(value), 4) for value in report.dendrogram.support],

@@ -285,7 +285,10 @@ class Dendrogram:
     ``families[i]`` is the family of ``labels[i]`` (None for a document in none);
     ``caption`` says which documents are drawn. ``support[k]`` is the share of
     bootstrap replicates whose clustering has the clade formed by merge ``k``
-    (row ``k`` of ``linkage``); None without bootstrap.
+    (row ``k`` of ``linkage``); None without bootstrap. For a corpus too large
+    to draw document by document the leaves are whole families: ``labels`` are
+    family ids and ``sizes[i]`` is the number of documents in leaf ``i``
+    (``sizes`` is None when the leaves are documents).
     """
 
     labels: tuple[str, ...]
@@ -293,6 +296,7 @@ class Dendrogram:
     caption: str
     families: tuple[str | None, ...]
     support: npt.NDArray[np.float64] | None = None
+    sizes: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ import pytest
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster
 
-from lineage.cluster import _clades, average_linkage, clade_support, family_labels
+from lineage.cluster import _clades, average_linkage, clade_support, family_labels, family_linkage
 from lineage.verify import all_pair_scores
 
 
@@ -22,6 +22,36 @@ def test_average_linkage_merges_the_closest_documents_first():
     assert tree[0][:3].tolist() == pytest.approx([0.0, 1.0, 0.1])
     assert tree[1][:3].tolist() == pytest.approx([2.0, 3.0, 0.4])
     assert list(fcluster(tree, t=0.5, criterion="distance")) == [1, 1, 2, 2]
+
+
+def test_family_linkage_is_document_average_linkage_with_each_family_collapsed():
+    """Families as leaves merge at the heights document-level UPGMA gives once each family is joined at 0."""
+    rng = np.random.default_rng(3)
+    members = [[0, 4, 7], [1], [2, 5], [3, 8, 9, 10], [6]]
+    n_docs = 12  # document 11 is in no family: its pairs must not count
+    a, b = np.triu_indices(n_docs, k=1)
+    verified = rng.random(len(a)) < 0.6  # unverified pairs score 0
+    a, b = a[verified], b[verified]
+    score = rng.random(len(a)) * 0.3
+    tree = family_linkage(n_docs, members, a, b, score)
+
+    in_families = [doc for group in members for doc in group]
+    family = {doc: k for k, group in enumerate(members) for doc in group}
+    scores = np.zeros((n_docs, n_docs))
+    scores[a, b] = scores[b, a] = score
+    for group in members:
+        scores[np.ix_(group, group)] = 1.0
+    reference = average_linkage(scores[np.ix_(in_families, in_families)])
+    across = reference[reference[:, 2] > 1e-12]
+    assert tree[:, 2] == pytest.approx(across[:, 2])
+    # The same clades, in families: scipy's cut at each height groups documents as family_linkage groups families.
+    for height in tree[:, 2]:
+        by_docs = fcluster(reference, t=height - 1e-9, criterion="distance")
+        by_families = fcluster(tree, t=height - 1e-9, criterion="distance")
+        groups_docs = {frozenset(family[d] for d, c in zip(in_families, by_docs) if c == label) for label in set(by_docs)}
+        groups_fams = {frozenset(np.flatnonzero(by_families == label).tolist()) for label in set(by_families)}
+        assert groups_docs == groups_fams
+    assert tree[-1, 3] == len(members)
 
 
 def incidence(sets: list[list[int]]) -> sparse.csr_array:

@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from scipy.cluster.hierarchy import is_valid_linkage
 
 import lineage
 from conftest import ROOT
 from lineage.cli import main
+from lineage.config import AnalyzeConfig, ClusterConfig
+from lineage.plots import dendrogram_figure
+from test_plots import svg_text
 
 FAMILY_A = ("a_heavy.txt", "a_light.txt", "a_light_2.txt", "a_template.txt")
 FAMILY_B = ("b_light.txt", "b_template.txt")
@@ -43,6 +47,23 @@ def test_without_the_boilerplate_filter_the_site_trap_links_unrelated_pages(plan
     family_of = {doc.id: doc.family for doc in report.documents}
     assert family_of["news_harbour.txt"] is not None
     assert family_of["news_harbour.txt"] == family_of["news_museum.txt"] == family_of["b_template.txt"]
+
+
+@pytest.mark.parametrize("limit", [13, 8, 5])
+def test_a_corpus_too_large_to_draw_is_drawn_as_its_families(planted, limit):
+    """Documents as leaves while they fit; then only family members; then one leaf per family with its size."""
+    config = AnalyzeConfig(cluster=ClusterConfig(dendrogram_max_docs=limit))
+    tree = lineage.analyze([planted], config=config).dendrogram
+    if limit == 13:
+        assert len(tree.labels) == 13 and tree.sizes is None
+    elif limit == 8:
+        assert sorted(tree.labels) == sorted(FAMILY_A + FAMILY_B) and tree.sizes is None
+        assert "not drawn: the 7 documents in no family" in tree.caption
+    else:
+        assert tree.labels == tree.families == ("F1", "F2") and tree.sizes == (4, 2)
+        assert tree.caption == "All 2 families as leaves (6 of 13 documents); not drawn: the 7 documents in no family"
+        assert is_valid_linkage(tree.linkage) and tree.linkage[0, 2] > 1.0 - config.cluster.family_threshold
+        assert "F1  4 documents" in svg_text(dendrogram_figure(tree, config.cluster.family_threshold))
 
 
 def test_demo_corpus_every_document_has_a_verified_pair(shanghai):
