@@ -374,6 +374,26 @@ def segments(a: DocumentTokens, b: DocumentTokens, passage: Passage) -> list[Seg
     return out
 
 
+def variant_spans(a: DocumentTokens, b: DocumentTokens, passage: Passage) -> list[tuple[int, int, int, int]]:
+    """The passage's variant slots as character spans ``(a_start, a_end, b_start, b_end)`` into both texts.
+
+    A side that drops the slot's words has an empty span where they would be
+    (after the kept word before them). The same alignment as the passage's ``pattern``.
+    """
+    a0, a1 = _token_range(a, passage.a_start, passage.a_end)
+    b0, b1 = _token_range(b, passage.b_start, passage.b_end)
+    opcodes = Indel.opcodes(a.hashes[a0:a1].tolist(), b.hashes[b0:b1].tolist())
+    return [(*_span(a, sa, ea), *_span(b, sb, eb)) for kept, sa, ea, sb, eb in _pieces(opcodes, a0, b0) if not kept]
+
+
+def _span(doc: DocumentTokens, first: int, last: int) -> tuple[int, int]:
+    """Characters of tokens ``first`` to ``last - 1``; when there are none, an empty span after token ``first - 1``."""
+    if last > first:
+        return int(doc.starts[first]), int(doc.ends[last - 1])
+    at = int(doc.ends[first - 1]) if first > 0 else 0
+    return at, at
+
+
 def _token_range(doc: DocumentTokens, start: int, end: int) -> tuple[int, int]:
     return int(np.searchsorted(doc.starts, start, side="left")), int(np.searchsorted(doc.ends, end, side="right"))
 

@@ -1,4 +1,4 @@
-"""Report writers: JSON, Markdown, CSV, Newick and the dendrogram images.
+"""Report writers: JSON, Markdown, CSV, Newick, the dendrogram images and the HTML page (lineage.html).
 
 Every file is written to a temporary file in the output directory first and
 renamed into place only when all are written, so an interrupted or failed run
@@ -26,7 +26,7 @@ from lineage.types import Report
 
 REPORT_FILES = (
     "report.json", "report.md", "pairs.csv", "phrases.csv", "fingerprints.csv", "lineage.nwk", "lineage.png", "lineage.svg",
-    "dendrogram.png", "dendrogram.svg",
+    "dendrogram.png", "dendrogram.svg", "report.html",
 )
 _TOP_PAIRS = 20
 _TOP_PASSAGES = 20
@@ -83,9 +83,13 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
     only then renamed into place, so a failure leaves the previous report set
     untouched rather than a mix of old and new files.
     """
+    from lineage.html import html_report  # it builds on report_dict, so it imports this module
+
     out = prepare_output_directory(directory)
     figure = dendrogram_figure(report.dendrogram, report.config.cluster.family_threshold)
     trees = lineage_figure(report.families)
+    images = {name: figure_bytes(drawn, name.rsplit(".", 1)[1]) for name, drawn in
+              (("lineage.png", trees), ("lineage.svg", trees), ("dendrogram.png", figure), ("dendrogram.svg", figure))}
     contents = {
         "report.json": (json_text(report_dict(report)) + "\n").encode("utf-8"),
         "report.md": markdown(report).encode("utf-8"),
@@ -93,10 +97,9 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
         "phrases.csv": _phrases_csv(report).encode("utf-8"),
         "fingerprints.csv": _fingerprints_csv(report).encode("utf-8"),
         "lineage.nwk": (report.newick + "\n").encode("utf-8"),
-        "lineage.png": _render(trees, "png"),
-        "lineage.svg": _render(trees, "svg"),
-        "dendrogram.png": _render(figure, "png"),
-        "dendrogram.svg": _render(figure, "svg"),
+        **images,
+        "report.html": html_report(report, dendrogram_svg=images["dendrogram.svg"].decode("utf-8"),
+                                   lineage_svg=images["lineage.svg"].decode("utf-8")).encode("utf-8"),
     }
     staged: list[tuple[str, Path]] = []
     try:
@@ -525,7 +528,8 @@ def _one_line(value: object) -> str:
     return _CONTROL.sub(" ", str(value))
 
 
-def _render(figure, fmt: str) -> bytes:
+def figure_bytes(figure, fmt: str) -> bytes:
+    """A figure as a PNG or SVG file's bytes, the same from run to run."""
     buffer = io.BytesIO()
     # A fixed salt and no date make the SVG byte-identical from run to run.
     with matplotlib.rc_context({"svg.hashsalt": "lineage", "svg.fonttype": "none"}):

@@ -53,7 +53,7 @@ def test_analyze_prints_a_concise_summary_and_writes_every_file(run, planted, tm
         "  b_light.txt\n"
         "  └─ b_template.txt (score 0.728, support 0.61)\n"
         "Report: out/ (report.json, report.md, pairs.csv, phrases.csv, fingerprints.csv, lineage.nwk, lineage.png, "
-        "lineage.svg, dendrogram.png, dendrogram.svg)\n"
+        "lineage.svg, dendrogram.png, dendrogram.svg, report.html)\n"
     )
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(lineage.report.REPORT_FILES)

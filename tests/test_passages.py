@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lineage.config import PassageConfig
-from lineage.passages import align, document_tokens, pair_passages
+from lineage.passages import align, document_tokens, pair_passages, variant_spans
 
 DEMO = Path(__file__).resolve().parent.parent / "corpus" / "shanghai"
 SENTENCE = "The glow from Shanghai's Zhangjiang High-Tech Park never sleeps at night in the city"
@@ -28,6 +28,17 @@ def test_identical_text_is_one_passage_covering_it_all():
     [passage] = passages(SENTENCE, SENTENCE)
     assert (passage.a_start, passage.a_end, passage.b_start, passage.b_end) == (0, len(SENTENCE), 0, len(SENTENCE))
     assert passage.score == 1.0 and passage.aligned == 15 and passage.pattern == SENTENCE
+
+
+def test_variant_spans_point_at_each_slot_on_both_sides():
+    other = "Today the glow from Shanghai's Zhangjiang High-Tech Park, brighter than ever, never dims at night in the city"
+    first, second = document_tokens([SENTENCE, other])
+    [passage] = align(first, second)
+    spans = variant_spans(first, second, passage)
+    assert passage.pattern == ("The glow from Shanghai's Zhangjiang High-Tech Park {|brighter than ever} never {sleeps|dims} "
+                               "at night in the city")
+    assert [(SENTENCE[s:e], other[t:u]) for s, e, t, u in spans] == [("", "brighter than ever"), ("sleeps", "dims")]
+    assert spans[0][0] == SENTENCE.index(" never")  # words only b has: an empty span in a, after "Park"
 
 
 def test_an_inserted_clause_becomes_a_slot_with_an_empty_side():

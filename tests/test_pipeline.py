@@ -94,7 +94,7 @@ def test_committed_demo_report_is_what_the_readme_command_makes(monkeypatch, tmp
     command[command.index("-o") + 1] = str(tmp_path / "demo")
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
-    for name in ("report.json", "report.md", "pairs.csv", "phrases.csv", "lineage.nwk"):
+    for name in ("report.json", "report.md", "pairs.csv", "phrases.csv", "lineage.nwk", "report.html"):
         committed = (ROOT / "reports" / "shanghai" / name).read_text(encoding="utf-8")
         made = (tmp_path / "demo" / name).read_text(encoding="utf-8")
         assert made == committed, f"regenerate reports/shanghai with the README command ({name})"
