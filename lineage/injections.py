@@ -61,11 +61,12 @@ _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Bopomofo}\u30fc"
 # A CJK run with the ASCII letters and digits written against it: one keyword string.
 # Found from its first CJK character (a scan for one class, fast) and extended back over ASCII by hand.
 _CJK_RUN = regex.compile(rf"[{_CJK}][{_CJK}A-Za-z0-9]*")
-_FIRST_CJK = "\u1100"  # the first Hangul Jamo: no CJK below it
+_MAY_HOLD_CJK = re.compile("[\u1100-\U0010ffff]")  # from the first Hangul Jamo: no CJK below it
 _ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _SPAM_SHAPE = regex.compile(rf"[{_CJK}][A-Za-z0-9]")  # 上海龙凤419, 宝贝sh1314; not 2022年
 # Not a hashtag, a handle or part of a path, address or file name; the standard library's re: 3x faster here.
 _TAG = re.compile(r"(?<![#@/.\-_])\b[a-z]{2,8}[0-9]{2,6}\b(?![@/.\-_]\w)", re.ASCII)
+_MAY_HOLD_TAG = re.compile(r"[a-z][0-9]", re.ASCII)  # in every tag; a quick test before _TAG's slow scan
 _SENTENCE_END = regex.compile(r"[.!?。！？…][\"'”’)）」』]*$")
 _LIST_MARKER = regex.compile(r"^[\s\-*•·>#|–—]*$")  # what may open a line before its first word
 _OPENING = frozenset("([{（【《〈「『“‘\"'`<")
@@ -128,7 +129,7 @@ def masked(text: str, injections: Sequence[Injection]) -> str:
 def _candidates(text: str) -> list[_Candidate]:
     """Runs that could be injected, with the points their shape and placement earn (placed runs only)."""
     runs: list[tuple[int, int, int]] = []  # start, end, shape points
-    if not text.isascii() and max(text) >= _FIRST_CJK:
+    if not text.isascii() and _MAY_HOLD_CJK.search(text):
         found = [(match.start(), match.end()) for match in _CJK_RUN.finditer(text)]
         share = _cjk_share(text, found)
         if found and share <= 0.5:  # CJK runs in alphabetic text; in CJK text only tags are foreign enough
@@ -141,7 +142,7 @@ def _candidates(text: str) -> list[_Candidate]:
                     spam = _SPAM_SHAPE.search(run) is not None
                     runs.append((start, end, _SHAPE_SPAM if spam else penalty))
     covered = [(start, end) for start, end, _ in runs]
-    for match in _TAG.finditer(text):
+    for match in _TAG.finditer(text) if _MAY_HOLD_TAG.search(text) else ():
         if not any(start <= match.start() < end for start, end in covered):
             runs.append((match.start(), match.end(), _SHAPE_SPAM))
     if not runs:
