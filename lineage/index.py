@@ -13,8 +13,9 @@ that must be kept anyway), and only candidates are ever re-shingled.
 
 Every document belongs to a **family** (documents joined by verified Jaccard
 >= the index threshold, as connected components) and, when it carries
-injected spam keywords, to an **operator** (documents sharing a keyword,
-compared by :func:`lineage.injections.keyword_key`, as connected components).
+injected spam keywords, to an **operator** (documents sharing variants of one
+keyword, as ``analyze`` groups them: :func:`lineage.operators.variant_groups`,
+as connected components).
 A component's label is the number of its earliest document, so an index
 grown by several adds labels exactly as one built in one go. Both are kept
 incrementally: an add merges the components its documents join.
@@ -46,6 +47,7 @@ from lineage.config import DedupConfig, MinHashConfig, ShingleConfig, SignConfig
 from lineage.corpus import iter_corpus
 from lineage.errors import ConfigError, LineageError
 from lineage.injections import keyword_key
+from lineage.operators import variant_groups
 from lineage.shingles import concatenate
 from lineage.stream import CHUNK, ShingleSpill, SignedChunk, chunks, sign_chunk
 from lineage.types import Document, Progress, ShingleSets, SkippedInput, no_progress
@@ -419,19 +421,37 @@ def _families(connection: sqlite3.Connection, numbers: npt.NDArray[np.int64],
 
 def _operators(connection: sqlite3.Connection, numbers: npt.NDArray[np.int64],
                keywords: Sequence[tuple[str, ...]]) -> list[int | None]:
-    """Each new document's operator label (None without keywords), after merging operators."""
+    """Each new document's operator label (None without keywords), after merging operators.
+
+    Documents join an operator through any variant of its keywords, as in ``analyze``; an
+    add whose keywords are variants of several operators' keywords merges those operators.
+    """
     labels = _Labels()
-    anchors: dict[str, int] = {}  # keyword key -> its operator label, or the first new document holding it
+    keys = {keyword_key(text) for found in keywords for text in found}
+    core, known = _variant_cores(connection, keys)
+    wanted = {core[key] for key in keys}
+    anchors: dict[str, int] = {}  # variant group -> its operator label, or the first new document holding it
     existing: set[int] = set()
-    keys = sorted({keyword_key(text) for found in keywords for text in found})
-    for key, operator in _select_in(connection, "SELECT key, operator FROM keywords WHERE key IN ({})", keys):
-        anchors[key] = operator
-        existing.add(operator)
+    for key, operator in sorted(known.items()):
+        if core[key] in wanted:
+            existing.add(operator)
+            labels.union(anchors.setdefault(core[key], operator), operator)
     for number, found in zip(numbers.tolist(), keywords):
         for text in found:
-            labels.union(number, anchors.setdefault(keyword_key(text), number))
+            labels.union(number, anchors.setdefault(core[keyword_key(text)], number))
     out, _ = _relabel(connection, labels, existing, "operator", numbers)
     return [label if found else None for label, found in zip(out, keywords)]
+
+
+def _variant_cores(connection: sqlite3.Connection, keys: set[str]) -> tuple[dict[str, str], dict[str, int]]:
+    """Each of ``keys`` and every indexed keyword mapped to its variant group (named by its least key),
+    and the indexed keywords' operators."""
+    known = dict(connection.execute("SELECT key, operator FROM keywords")) if keys else {}
+    core = {}
+    for group in variant_groups(sorted(keys | known.keys())):
+        first = min(group)
+        core.update((key, first) for key in group)
+    return core, known
 
 
 def _relabel(connection: sqlite3.Connection, labels: _Labels, existing: set[int], column: str,
@@ -629,8 +649,10 @@ def _answers(connection: sqlite3.Connection, lookup: _Lookup, settings: IndexSet
     by_query: dict[int, list[int]] = defaultdict(list)
     for k in np.flatnonzero(useful).tolist():
         by_query[int(pairs[k, 0])].append(k)
-    keys = sorted({keyword_key(text) for found_keywords in signed.keywords for text in found_keywords})
-    operator_of = dict(_select_in(connection, "SELECT key, operator FROM keywords WHERE key IN ({})", keys))
+    core, known = _variant_cores(connection, {keyword_key(text) for found in signed.keywords for text in found})
+    operators_of: dict[str, set[int]] = defaultdict(set)  # variant group -> the indexed operators carrying it
+    for key, operator in known.items():
+        operators_of[core[key]].add(operator)
     candidates = np.bincount(pairs[:, 0], minlength=len(signed)) if len(pairs) else np.zeros(len(signed), np.int64)
     results = []
     sizes = signed.shingles.sizes().tolist()
@@ -649,8 +671,8 @@ def _answers(connection: sqlite3.Connection, lookup: _Lookup, settings: IndexSet
             ))
         joins = sorted({info[int(pairs[k, 1])][3] for k in by_query[position]
                         if found.jaccard[k] >= settings.config.threshold})
-        carried = sorted({operator_of[key] for key in {keyword_key(text) for text in signed.keywords[position]}
-                          if key in operator_of})
+        carried = sorted({operator for text in signed.keywords[position]
+                          for operator in operators_of.get(core[keyword_key(text)], ())})
         results.append(QueryResult(
             id=doc_id, source=source, shingles=sizes[position], keywords=signed.keywords[position],
             candidates=int(candidates[position]), neighbours=tuple(neighbours),

@@ -54,7 +54,7 @@ def find_operators(
             shown.setdefault(key, injection.text)
             if not docs_of[key] or docs_of[key][-1] != doc:
                 docs_of[key].append(doc)
-    groups = _variant_groups(list(docs_of))
+    groups = variant_groups(list(docs_of))
     order = {doc: k for k, doc in enumerate(injections)}
     drafts = []
     for keys in groups:
@@ -81,8 +81,11 @@ def fingerprint_ids(fingerprints: Sequence[Fingerprint]) -> dict[str, str]:
 
 
 
-def _variant_groups(keys: list[str]) -> list[list[str]]:
-    """The keys joined into groups of variants of one core (see the module's notes)."""
+def variant_groups(keys: list[str]) -> list[list[str]]:
+    """The keyword keys (:func:`lineage.injections.keyword_key`) joined into groups of variants of one core.
+
+    See the module's notes for when two keys are variants; a group is a connected component of that relation.
+    """
     groups = DisjointSet(keys)
     holders: dict[str, list[str]] = defaultdict(list)  # substring -> keys that hold it
     letter_holders: dict[str, list[str]] = defaultdict(list)  # substring of letters -> keys whose letters hold it

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import lineage
 from lineage import index
 from lineage.candidates import lsh_params
 from lineage.config import ShingleConfig, SignConfig, SynthConfig
@@ -217,6 +218,25 @@ def test_demo_corpus_pages_carrying_one_keyword_share_an_operator(shanghai, tmp_
     operator = dict(rows(db, "SELECT id, operator FROM documents"))
     assert operator["000_fc941947a1b471b4.txt"] == operator["001_8d0afbd8c3a3ca36.txt"]  # both carry 上海龙凤419
     assert operator["002_82837cee5602c89a.txt"] == operator["003_92e18382609d7663.txt"]  # 上海龙凤419油压论坛
+    # Through the variants of 上海龙凤419 every page is one farm's, as analyze finds.
+    [analysed] = lineage.analyze([shanghai], family_threshold=0.02).operators
+    assert len(set(operator.values())) == 1 and len(analysed.docs) == len(operator) == 5
+
+
+def test_variants_of_a_keyword_join_one_operator_whether_added_together_or_apart(tmp_path):
+    texts = {"a": spammed("上海龙凤419", 1), "b": spammed("爱上海龙凤419论坛", 2), "c": spammed("上海龙凤论坛419", 3),
+             "d": spammed("北京花千坊520", 4)}
+    together = tmp_path / "together.db"
+    index.build(together, [write_docs(tmp_path / "all.jsonl", texts)])
+    apart = tmp_path / "apart.db"
+    index.build(apart, [write_docs(tmp_path / "first.jsonl", {"b": texts["b"], "d": texts["d"]})])
+    index.add(apart, [write_docs(tmp_path / "second.jsonl", {"c": texts["c"]})])
+    index.add(apart, [write_docs(tmp_path / "third.jsonl", {"a": texts["a"]})])
+    for db in (together, apart):
+        operator = dict(rows(db, "SELECT id, operator FROM documents"))
+        assert operator["a"] == operator["b"] == operator["c"] != operator["d"]
+    query = index.query(apart, [Document("q", "q", spammed("上海龙凤419sh888", 5), "utf-8")]).results[0]
+    assert query.operators == (f"O{dict(rows(apart, 'SELECT id, operator FROM documents'))['b']}",)
 
 
 # Transactions and concurrency
