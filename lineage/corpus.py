@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import io
 import logging
 import os
 import shutil
@@ -254,7 +255,8 @@ def read_file(item: InputFile, config: ReadConfig, *, raw: bool = False,
 
 def _open(item: InputFile, stdin: BinaryIO | None) -> BinaryIO:
     if item.path is None:
-        return stdin if stdin is not None else sys.stdin.buffer
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return stream if hasattr(stream, "peek") else io.BufferedReader(stream)
     try:
         return open(item.path, "rb")
     except OSError as error:

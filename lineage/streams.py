@@ -116,7 +116,7 @@ class _Guarded(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         try:
-            data = self._stream.read(len(buffer))
+            data = self._stream.read1(len(buffer)) if hasattr(self._stream, "read1") else self._stream.read(len(buffer))
         except EOFError:
             raise Damaged(f"the {self._compression} data ends early, after {self.position:,} bytes "
                           "(the file is cut short)") from None

@@ -118,6 +118,13 @@ def read_warc(raw: BinaryIO, label: str, config: ReadConfig, compression: str | 
         for record in records:
             yield _warc_record(record, f"{label}@{records.offset}", seen, config)  # offset: where the record starts
             read += 1
+        # warcio ends quietly at a gzip member cut short: what is left after the last whole record tells.
+        while stream.read(1 << 20):
+            pass
+        if stream.tell() > records.offset:
+            where = f"{label}@{records.offset}"
+            yield SkippedInput(where, where, "truncated", f"the crawl file ends inside a record: its last "
+                               f"{stream.tell() - records.offset:,} bytes are not a whole record (the file is cut short)")
     except (ArchiveLoadFailed, Damaged, EOFError, zlib.error, ValueError) as error:
         where = f"{label}@{records.offset}"
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
