@@ -52,7 +52,7 @@ SKIP_KINDS = {
     "not UTF-8": "a JSONL line that is not UTF-8",
     "malformed record": "a CSV row or WARC record that cannot be read (ragged row, no text column, bad headers)",
     "not HTML": "a WARC response that is not an HTML page or plain text (an image, a script)",
-    "not a response": "a WARC record that holds no page (request, metadata, warcinfo, revisit)",
+    "not a response": "a WARC record that holds no page (request, metadata, warcinfo, revisit; a redirect or error page)",
     "duplicate id": "an id already read (--duplicate-ids skip)",
     "unsupported file type": "a file in a directory in no format lineage reads",
     "same file": "a file already read under another path",

@@ -18,6 +18,7 @@ from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeadersParserException
 
 from lineage.config import ReadConfig
 from lineage.encodings import NotText, decode_bytes, unix_newlines
@@ -125,11 +126,14 @@ def read_warc(raw: BinaryIO, label: str, config: ReadConfig, compression: str | 
             where = f"{label}@{records.offset}"
             yield SkippedInput(where, where, "truncated", f"the crawl file ends inside a record: its last "
                                f"{stream.tell() - records.offset:,} bytes are not a whole record (the file is cut short)")
-    except (ArchiveLoadFailed, Damaged, EOFError, zlib.error, ValueError) as error:
+    except (ArchiveLoadFailed, StatusAndHeadersParserException, Damaged, EOFError, zlib.error) as error:
         where = f"{label}@{records.offset}"
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        yield SkippedInput(where, where, "truncated", f"the crawl file cannot be read past byte {records.offset:,} "
-                           f"({message}); the {read:,} records before are read")
+        # warcio's message may quote the bytes it met; keep its words only
+        message = (str(error).splitlines() or [type(error).__name__])[0].split(", first line")[0][:120]
+        kind = "malformed record" if isinstance(error, (ArchiveLoadFailed, StatusAndHeadersParserException)) \
+            else "truncated"
+        yield SkippedInput(where, where, kind, f"the crawl file cannot be read past byte {records.offset:,} "
+                           f"({message}); the records before it ({read:,}) are read")
 
 
 def _warc_record(record, source: str, seen: set[str], config: ReadConfig) -> Document | SkippedInput:

@@ -87,3 +87,28 @@ def test_strict_exits_1_naming_how_many_and_where_the_list_is(broken, tmp_path):
     assert result.stderr.endswith(f"and --strict given; the list is in {tmp_path / 'removed.jsonl'}\n")
     removed = [json.loads(line) for line in (tmp_path / "removed.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sum("skipped" in line for line in removed) == skipped
+
+
+def test_a_crawl_damaged_in_the_middle_keeps_the_records_before_and_names_the_offset(tmp_path):
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    starts = []
+    for k in range(3):
+        starts.append(out.tell())
+        page = f"<html><body><p>Page {k} of a crawl, with enough words to be a document.</p></body></html>"
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(f"https://farm.example/{k}", "response",
+                                                      payload=io.BytesIO(page.encode()), http_headers=headers))
+    damaged = bytearray(out.getvalue())
+    damaged[starts[1] + 30 : starts[1] + 60] = bytes(30)  # zeros in the second record's compressed bytes
+    (tmp_path / "damaged.warc.gz").write_bytes(bytes(damaged))
+    first, cut = lineage.read_corpus([tmp_path / "damaged.warc.gz"])
+    assert first.id == "https://farm.example/0"
+    assert (cut.kind, cut.source.rsplit("@", 1)[1]) == ("malformed record", str(starts[1]))
+    assert cut.reason == (f"the crawl file cannot be read past byte {starts[1]:,} (Unknown archive format); "
+                          "the records before it (1) are read")
