@@ -17,7 +17,7 @@ from lineage.cli import main
 from lineage.config import ReadConfig
 from lineage.corpus import read_corpus
 from lineage.errors import InputError
-from lineage.types import Document, SkippedInput
+from lineage.types import Document
 
 ARTICLE = ("The harbour district budget was approved on Monday evening after a long debate. Council members "
            "agreed to fund new ferry piers, wider pavements and a library annex.")
@@ -285,8 +285,3 @@ def test_the_read_options_reach_analyze_from_the_command_line(tmp_path):
     assert (report["parameters"]["text_field"], report["parameters"]["max_doc_chars"]) == ("body", 5000)
     result = CliRunner().invoke(main, ["analyze", str(tmp_path), "-o", str(out), "--max-doc-chars", "10"])
     assert result.exit_code == 2 and "--max-doc-chars" in result.stderr
-
-
-def test_skipped_kinds_are_one_vocabulary():
-    assert all(kind == kind.strip() and description for kind, description in lineage.types.SKIP_KINDS.items())
-    assert isinstance(SkippedInput("a", "b", "empty", "empty"), SkippedInput)
