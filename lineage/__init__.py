@@ -17,11 +17,13 @@ from lineage.config import (  # noqa: E402
     InjectionConfig,
     MinHashConfig,
     PassageConfig,
+    ReadConfig,
     ShingleConfig,
     SignConfig,
     SynthConfig,
     TreeConfig,
 )
+from lineage.corpus import iter_corpus, read_corpus  # noqa: E402
 from lineage.dedup import DedupSummary, dedup  # noqa: E402
 from lineage.engines import LocalEngine  # noqa: E402
 from lineage.errors import ConfigError, InputError, LineageError, OutputError  # noqa: E402
@@ -43,6 +45,7 @@ from lineage.types import (  # noqa: E402
     Phrase,
     Report,
     Segment,
+    SkippedInput,
     TreeEdge,
 )
 
@@ -71,10 +74,12 @@ __all__ = [
     "Passage",
     "PassageConfig",
     "Phrase",
+    "ReadConfig",
     "Report",
     "Segment",
     "ShingleConfig",
     "SignConfig",
+    "SkippedInput",
     "SynthConfig",
     "SynthSummary",
     "TreeConfig",
@@ -85,6 +90,8 @@ __all__ = [
     "dedup",
     "find_injections",
     "find_operators",
+    "iter_corpus",
+    "read_corpus",
     "report_dict",
     "synth",
     "write_report",

@@ -14,12 +14,12 @@ import click
 
 from lineage import __version__
 from lineage import synth as synthetic
-from lineage.config import AnalyzeConfig, DedupConfig, MinHashConfig, ShingleConfig, SignConfig, SynthConfig
+from lineage.config import AnalyzeConfig, DedupConfig, MinHashConfig, ReadConfig, ShingleConfig, SignConfig, SynthConfig
 from lineage.dedup import DedupSummary
 from lineage.dedup import dedup as run_dedup
 from lineage import index as index_store
 from lineage.engines import make_engine
-from lineage.errors import LineageError
+from lineage.errors import LineageError, SkippedInputError
 from lineage.pipeline import analyze as run_analysis
 from lineage.pipeline import compare as run_comparison
 from lineage.report import REPORT_FILES, count_noun, prepare_output_directory
@@ -31,6 +31,7 @@ _PATTERN_WIDTH = 100  # characters of a passage shown in the summary
 _DEFAULTS = AnalyzeConfig()  # option defaults come from the stage configs, never written twice
 _SYNTH = SynthConfig()
 _DEDUP = DedupConfig()
+_READ = ReadConfig()
 
 
 # click >= 8.2 signals a bare group invocation with its own UsageError; older click prints help itself.
@@ -72,6 +73,46 @@ def main() -> None:
     """Find near-duplicate documents and reconstruct how content farms rewrite them."""
 
 
+def _read_options(command):
+    """The options that say how input is read, turned into one ``read`` (a ReadConfig) argument."""
+    options = [
+        click.option("--id-field", default=_READ.id_field, show_default=True, metavar="NAME",
+                     help="Field (JSONL) or column (CSV) holding each record's id."),
+        click.option("--text-field", default=_READ.text_field, show_default=True, metavar="NAME",
+                     help="Field or column holding the text."),
+        click.option("--date-field", default=_READ.date_field, show_default=True, metavar="NAME",
+                     help="Field or column holding the publication date (optional in each record)."),
+        click.option("--url-field", default=_READ.url_field, show_default=True, metavar="NAME",
+                     help="Field or column holding the URL (optional in each record)."),
+        click.option("--max-doc-chars", default=_READ.max_doc_chars, show_default=True, type=click.IntRange(1000),
+                     help="Cut a longer document to this many characters (reported as truncated)."),
+        click.option("--duplicate-ids", default=_READ.duplicate_ids, show_default=True,
+                     type=click.Choice(["error", "skip", "rename"]),
+                     help="A repeated id: stop with an error, skip the repeat, or rename it ID~2, ID~3, ..."),
+    ]
+
+    @functools.wraps(command)
+    def with_read(*args, id_field, text_field, date_field, url_field, max_doc_chars, duplicate_ids, **kwargs):
+        read = ReadConfig(id_field, text_field, date_field, url_field, max_doc_chars, duplicate_ids)
+        return command(*args, read=read, **kwargs)
+
+    for option in reversed(options):
+        with_read = option(with_read)
+    return with_read
+
+
+_STRICT_HELP = "Exit with code 1 when any input record was skipped (the outputs are still written)."
+
+
+def _check_strict(skipped: dict[str, int], where: str) -> None:
+    """Refuse a strict run that skipped input: one line with how many, of which kinds, and where the list is."""
+    total = sum(skipped.values())
+    if total:
+        kinds = ", ".join(f"{count:,} {kind}" for kind, count in sorted(skipped.items()))
+        raise SkippedInputError(f"{count_noun(total, 'input record')} skipped ({kinds}) and --strict given; "
+                                f"the list is in {where}")
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, file_okay=False),
@@ -106,6 +147,8 @@ def main() -> None:
                    "they are found and reported either way).")
 @click.option("--index", "index_db", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also analyse the documents of this index (lineage index build) that are near duplicates of INPUTS.")
+@_read_options
+@click.option("--strict", is_flag=True, help=_STRICT_HELP)
 @click.option("--progress", "show_progress", is_flag=True,
               help="Show each stage's progress on stderr even when it is not a terminal (it is shown on one).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -113,8 +156,12 @@ def main() -> None:
 def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int, seed: int, threshold: float,
             recall: float, max_df: float, rare_max_df: int, min_shared: int, family_threshold: float,
             neighbours: int, passages: str, bootstrap: int | None, keep_injections: bool, index_db: Path | None,
-            show_progress: bool, quiet: bool, verbose: bool) -> None:
-    """Analyse INPUTS (files, directories, JSONL) and write a report to --output.
+            read: ReadConfig, strict: bool, show_progress: bool, quiet: bool, verbose: bool) -> None:
+    """Analyse INPUTS and write a report to --output.
+
+    INPUTS are files, directories (read recursively), globs and - for standard
+    input: text, Markdown, HTML, JSONL, CSV/TSV and WARC/ARC, each also gzip- or
+    zstd-compressed.
 
     \b
     Example:
@@ -127,11 +174,13 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
             inputs, shingle=shingle, num_perm=num_perm, seed=seed, threshold=threshold, recall=recall,
             max_df=max_df, rare_max_df=rare_max_df, min_shared=min_shared, family_threshold=family_threshold,
             neighbours=neighbours, passages=passages, bootstrap=bootstrap, keep_injections=keep_injections,
-            index=index_db, progress=progress,
+            index=index_db, read=read, progress=progress,
         )
     report.write(output)
     if not quiet:
         click.echo(_summary(report, output))
+    if strict:
+        _check_strict(report.stats["skipped_by_reason"], f"{output}/report.md (Skipped inputs) and report.json")
 
 
 def _near_duplicate_options(command):
@@ -175,12 +224,15 @@ def _near_duplicate_options(command):
               help="Dask scheduler to run on, e.g. tcp://10.0.0.5:8786  [default: a local cluster]")
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Workers of the local Dask cluster started without --scheduler  [default: 2]")
+@_read_options
+@click.option("--strict", is_flag=True, help=_STRICT_HELP)
 @click.option("--progress", "show_progress", is_flag=True,
               help="Show each stage's progress on stderr even when it is not a terminal (it is shown on one).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
 def dedup(inputs: tuple[Path, ...], output: Path, removed: Path | None, config: DedupConfig, engine: str,
-          scheduler: str | None, workers: int | None, show_progress: bool, quiet: bool, verbose: bool) -> None:
+          scheduler: str | None, workers: int | None, read: ReadConfig, strict: bool, show_progress: bool,
+          quiet: bool, verbose: bool) -> None:
     """Keep one document of every group of near duplicates in INPUTS.
 
     Writes the kept records to --output and one line per left-out record to
@@ -197,10 +249,12 @@ def dedup(inputs: tuple[Path, ...], output: Path, removed: Path | None, config: 
     if scheduler is not None and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     with _Progress(enabled=not quiet and (show_progress or sys.stderr.isatty())) as progress:
-        summary = run_dedup(inputs, output, removed, config=config, engine=make_engine(engine, scheduler, workers),
-                            progress=progress)
+        summary = run_dedup(inputs, output, removed, config=config, read=read,
+                            engine=make_engine(engine, scheduler, workers), progress=progress)
     if not quiet:
         click.echo(_dedup_summary(summary, config))
+    if strict:
+        _check_strict(summary.skipped, str(summary.removed_path))
 
 
 @main.group()
@@ -219,15 +273,16 @@ def index() -> None:
 @click.argument("db", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_near_duplicate_options
+@_read_options
 @click.option("--force", is_flag=True, help="Replace DB if it exists.")
 @click.option("--progress", "show_progress", is_flag=True,
               help="Show progress on stderr even when it is not a terminal.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def index_build(db: Path, inputs: tuple[Path, ...], config: DedupConfig, force: bool, show_progress: bool,
-                quiet: bool) -> None:
-    """Build a new index DB of INPUTS (files, directories, JSONL)."""
+def index_build(db: Path, inputs: tuple[Path, ...], config: DedupConfig, read: ReadConfig, force: bool,
+                show_progress: bool, quiet: bool) -> None:
+    """Build a new index DB of INPUTS (files, directories, globs, -; any format analyze reads)."""
     with _Progress(enabled=not quiet and (show_progress or sys.stderr.isatty())) as progress:
-        summary = index_store.build(db, inputs, config=config, overwrite=force, progress=progress)
+        summary = index_store.build(db, inputs, config=config, read=read, overwrite=force, progress=progress)
     if not quiet:
         click.echo(_index_summary(summary, "Indexed"))
 
@@ -235,13 +290,14 @@ def index_build(db: Path, inputs: tuple[Path, ...], config: DedupConfig, force: 
 @index.command("add")
 @click.argument("db", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_read_options
 @click.option("--progress", "show_progress", is_flag=True,
               help="Show progress on stderr even when it is not a terminal.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def index_add(db: Path, inputs: tuple[Path, ...], show_progress: bool, quiet: bool) -> None:
+def index_add(db: Path, inputs: tuple[Path, ...], read: ReadConfig, show_progress: bool, quiet: bool) -> None:
     """Add INPUTS to the index DB, in one transaction (the index's own settings apply)."""
     with _Progress(enabled=not quiet and (show_progress or sys.stderr.isatty())) as progress:
-        summary = index_store.add(db, inputs, progress=progress)
+        summary = index_store.add(db, inputs, read=read, progress=progress)
     if not quiet:
         click.echo(_index_summary(summary, "Added"))
 
@@ -251,9 +307,10 @@ def index_add(db: Path, inputs: tuple[Path, ...], show_progress: bool, quiet: bo
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1), help="Nearest documents shown per query.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answers as JSON lines, one per query document.")
-def index_query(db: Path, files: tuple[Path, ...], top: int, as_json: bool) -> None:
+@_read_options
+def index_query(db: Path, files: tuple[Path, ...], top: int, as_json: bool, read: ReadConfig) -> None:
     """Find the indexed documents nearest to each document in FILES, with verified similarity."""
-    answers = index_store.query(db, files, top=top)
+    answers = index_store.query(db, files, top=top, read=read)
     if as_json:
         for result in answers.results:
             click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False))
@@ -307,6 +364,9 @@ def _dedup_summary(summary: DedupSummary, config: DedupConfig) -> str:
     if summary.not_compared:
         lines.append(f"{count_noun(summary.not_compared, 'document')} too short for one {config.sign.shingle} "
                      "shingle: kept, not compared.")
+    if summary.truncated:
+        lines.append(f"{count_noun(summary.truncated, 'document')} cut to --max-doc-chars (kept as cut, "
+                     "with truncated_from).")
     lines.append(f"Kept: {summary.kept_path}; removed: {summary.removed_path}")
     return "\n".join(lines)
 
@@ -476,7 +536,9 @@ def _summary(report: Report, output: Path) -> str:
         skipped = f" ({reasons})"
     lines = [
         f"Analysed {count_noun(stats['documents'], 'document')}, skipped {stats['skipped']}{skipped}; "
-        f"{report.config.shingle} shingles.",
+        f"{report.config.shingle} shingles."
+        + (f" {count_noun(stats['truncated'], 'document')} cut to --max-doc-chars "
+           f"{report.config.read.max_doc_chars:,}." if stats["truncated"] else ""),
         f"Verified {count_noun(candidates['total'], 'candidate pair')} ({candidates['lsh']} found by LSH, "
         f"{candidates['rare']} by rare shingles, {candidates['both']} by both); reported {stats['pairs']}.",
         f"{count_noun(stats['families'], 'family', 'families')} with score >= "

@@ -205,6 +205,37 @@ class InjectionConfig:
     keep: bool = False
 
 
+DuplicateIds = Literal["error", "skip", "rename"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadConfig:
+    """How input is read: the fields of JSONL and CSV records, the size limit, and what a repeated id does.
+
+    A document longer than ``max_doc_chars`` characters is cut to that length
+    and reported as truncated. ``duplicate_ids``: ``error`` stops the run at a
+    repeated id, ``skip`` keeps the first and lists the others as skipped,
+    ``rename`` reads the others as ``ID~2``, ``ID~3``, ...
+    """
+
+    id_field: str = "id"
+    text_field: str = "text"
+    date_field: str = "date"
+    url_field: str = "url"
+    max_doc_chars: int = 5_000_000
+    duplicate_ids: DuplicateIds = "error"
+
+    def __post_init__(self) -> None:
+        for name in ("id_field", "text_field", "date_field", "url_field"):
+            if not getattr(self, name):
+                raise ConfigError(f"{name} is empty; pass a field name, e.g. --{name.replace('_', '-')} {name[:-6]}")
+        if self.max_doc_chars < 1000:
+            raise ConfigError(f"max_doc_chars={self.max_doc_chars} is below 1000; pass e.g. --max-doc-chars 5000000")
+        if self.duplicate_ids not in ("error", "skip", "rename"):
+            raise ConfigError(f"duplicate_ids={self.duplicate_ids!r} is not error, skip or rename; "
+                              "pass e.g. --duplicate-ids skip")
+
+
 @dataclass(frozen=True, slots=True)
 class AnalyzeConfig:
     """The settings of one analysis, recorded in the report's parameters."""
@@ -217,6 +248,7 @@ class AnalyzeConfig:
     passage: PassageConfig = field(default_factory=PassageConfig)
     tree: TreeConfig = field(default_factory=TreeConfig)
     injection: InjectionConfig = field(default_factory=InjectionConfig)
+    read: ReadConfig = field(default_factory=ReadConfig)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,86 +1,106 @@
-"""Read input paths into documents: files, directories (recursive) and JSONL.
+"""Read input paths into documents: files, directories (recursive), globs and standard input, in every format.
 
 A document read from a directory is identified by its path relative to that
-directory, a file named on the command line by the path as given, and a JSONL
-record by its ``id`` field. Every input record comes back either as a
-:class:`Document` or as a :class:`SkippedInput` with the reason.
+directory, a file named on the command line by the path as given, a JSONL or
+CSV record by its id field, a page of a crawl file by its URI, and standard
+input by ``<stdin>``. Every input record comes back either as a
+:class:`Document` or as a :class:`SkippedInput` with the reason (a kind from
+:data:`lineage.types.SKIP_KINDS`); nothing is dropped without a word.
+
+Formats (:data:`lineage.streams.FORMATS`) are told by suffix, gzip and zstd
+compression too; a file named on the command line with another suffix, and
+standard input, are told by their content.
 """
 
 from __future__ import annotations
 
-import codecs
-import json
+import contextlib
+import glob
+import io
 import logging
+import os
+import shutil
+import sys
+import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
-import charset_normalizer
-import regex
-from charset_normalizer.md import mess_ratio
-
+from lineage.config import ReadConfig
+from lineage.encodings import REPLACED, NotText, decode_bytes, start_decoding, unix_newlines
 from lineage.errors import InputError
+from lineage.records import read_csv, read_jsonl
+from lineage.streams import (SUFFIXES_READ, Damaged, compression_of, format_of, format_of_content, open_stream,
+                             peek_decompressed)
 from lineage.types import Document, SkippedInput
+from lineage.webpages import read_html, read_warc
+
+__all__ = ["InputFile", "StdinCopy", "decode_bytes", "duplicate_id_message", "input_files", "iter_corpus",
+           "read_corpus", "read_file", "stdin_copy"]
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = frozenset({".txt", ".md"})
-JSONL_SUFFIXES = frozenset({".jsonl"})
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-# Legacy encodings of the pages this tool meets most, most common first; cp1252 is
-# what browsers assume for legacy Western pages (WHATWG). Tried besides the detector's guesses.
-_FALLBACK_ENCODINGS = ("cp1252", "gb18030", "big5", "shift_jis", "euc_kr")
-_SAMPLE_CHARS = 65536  # enough text to judge an encoding by
-_PREFERENCE = {codecs.lookup(name).name: rank for rank, name in enumerate(_FALLBACK_ENCODINGS)}
-_CJK_SCRIPTS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Bopomofo}"
-_NON_ASCII_RUN = regex.compile(r"[^\x00-\x7f]+")
-_CJK_RUN = regex.compile(rf"^[{_CJK_SCRIPTS}\u3000-\u303f\uff00-\uffef]{{2,}}$")
-_PUNCTUATION_RUN = regex.compile(r"^[\p{P}\p{S}\p{Z}]{1,3}$")
-_LETTER_RUN = regex.compile(r"^(?:\p{Latin}{1,2}|\p{Greek}{2,}|\p{Cyrillic}{2,}|\p{Arabic}{2,}|\p{Hebrew}{2,}|\p{Thai}{2,})$")
-_CONTROL = regex.compile(r"[\p{Cc}--[\t\n\r\f\v]]", regex.VERSION1)
-_CONTROL_IN_ID = regex.compile(r"[\p{Cc}\u2028\u2029]")
+STDIN = "-"
+STDIN_ID = "<stdin>"
+_GLOB_CHARACTERS = frozenset("*?[")
+_BLOCK = 1 << 20
+_SNIFF = 8192
 
 
-class _NotText(Exception):
-    """The bytes are not text in any encoding we can recognise."""
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One file to read: ``path`` is None for standard input; ``format`` None means tell it by the content."""
+
+    path: str | None
+    doc_id: str
+    source: str
+    format: str | None
+    compression: str | None
 
 
-def read_corpus(paths: Sequence[str | Path]) -> list[Document | SkippedInput]:
-    """Read every path; raise :class:`InputError` for a missing path, no input or duplicate ids.
+class StdinCopy(os.PathLike):
+    """Standard input saved to a file, to be read more than once; it keeps the name ``<stdin>``."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __fspath__(self) -> str:
+        return self.path
+
+
+def read_corpus(paths: Sequence[str | Path], *, read: ReadConfig | None = None) -> list[Document | SkippedInput]:
+    """Read every path; raise :class:`InputError` for a missing path, no input or (by default) duplicate ids.
 
     A file reached twice (named on the command line and inside a directory
     given too, or through a symbolic link) is read once; the second path is
     listed as skipped.
     """
-    return list(iter_corpus(paths))
+    return list(iter_corpus(paths, read=read))
 
 
-def iter_corpus(paths: Sequence[str | Path], *, raw: bool = False) -> Iterator[Document | SkippedInput]:
+def iter_corpus(
+    paths: Sequence[str | Path], *, raw: bool = False, read: ReadConfig | None = None, stdin: BinaryIO | None = None
+) -> Iterator[Document | SkippedInput]:
     """The records of :func:`read_corpus` one at a time, for corpora larger than memory.
 
-    Only the ids seen so far are kept, to refuse a duplicate id when it is met.
-    With ``raw``, a document read from JSONL keeps its line (``Document.raw``),
-    for writing the record back out with every field it had.
+    Only the ids seen so far are kept, to act on a duplicate id when it is met
+    (``read.duplicate_ids``). With ``raw``, a document read from JSONL keeps
+    its line (``Document.raw``), for writing the record back out with every
+    field it had. ``stdin`` is read for the path ``-`` (default: this
+    process's standard input).
     """
     if not paths:
         raise InputError("no input given; pass one or more files or directories, e.g. corpus/shanghai")
-    reader = _Reader(raw)
-    first_source: dict[str, str] = {}
-    for path in paths:
-        for record in reader.read_path(Path(path)):
-            if record.id in first_source:
-                raise InputError(duplicate_id_message(record.id, first_source[record.id], record.source))
-            first_source[record.id] = record.source
-            yield record
-    if not first_source:
+    config = read or ReadConfig()
+    ids = _Ids(config)
+    for item in input_files(paths):
+        records = [item] if isinstance(item, SkippedInput) else read_file(item, config, raw=raw, stdin=stdin)
+        for record in records:
+            yield ids.admit(record)
+    if not ids.first:
         shown = ", ".join(str(path) for path in paths)
-        raise InputError(f"no documents found in {shown}: lineage reads .txt, .md and .jsonl files")
+        raise InputError(f"no documents found in {shown}: lineage reads {SUFFIXES_READ}")
 
 
 def duplicate_id_message(doc_id: str, first: str, second: str) -> str:
@@ -88,65 +108,91 @@ def duplicate_id_message(doc_id: str, first: str, second: str) -> str:
     return (
         f"duplicate document id {doc_id!r} ({first} and {second}); "
         "give every document a unique id (pass each file or directory once, leave out files that are not "
-        "documents, such as a truth.jsonl beside its corpus, or fix the JSONL ids)"
+        "documents, such as a truth.jsonl beside its corpus, or fix the ids), "
+        "or pass --duplicate-ids skip or rename"
     )
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode ``data`` as UTF-8, else as the most plausible detected encoding.
+class _Ids:
+    """Applies the duplicate-id policy to records in input order."""
 
-    Returns the text, with line endings normalised to ``\\n``, and the encoding's name.
-    Raises :class:`_NotText` for binary data.
+    def __init__(self, config: ReadConfig) -> None:
+        self.policy = config.duplicate_ids
+        self.first: dict[str, str] = {}
+
+    def admit(self, record: Document | SkippedInput) -> Document | SkippedInput:
+        first = self.first.get(record.id)
+        if first is None:
+            self.first[record.id] = record.source
+            return record
+        if self.policy == "error":
+            raise InputError(duplicate_id_message(record.id, first, record.source))
+        if self.policy == "skip":
+            return SkippedInput(record.source, record.source, "duplicate id",
+                                f"id {record.id!r} is also at {first}, which is kept (--duplicate-ids skip)")
+        number = 2
+        while f"{record.id}~{number}" in self.first:
+            number += 1
+        renamed = f"{record.id}~{number}"
+        self.first[renamed] = record.source
+        return replace(record, id=renamed)
+
+
+def input_files(paths: Sequence[str | Path | StdinCopy]) -> Iterator[InputFile | SkippedInput]:
+    """What to read, in order: files named, the files under directories (sorted), glob matches, standard input.
+
+    Raises :class:`InputError` for a missing path or a glob matching nothing.
+    Files not in a known format inside a directory, files reached twice and
+    link loops come back as :class:`SkippedInput`.
     """
-    text, encoding = _decode(data)
-    if text and len(_CONTROL.findall(text[:8192])) > 0.05 * min(len(text), 8192):
-        raise _NotText
-    return _unix_newlines(text), encoding
-
-
-class _Reader:
-    """Reads paths into records, remembering files and directories already read."""
-
-    def __init__(self, raw: bool = False) -> None:
-        self._raw = raw
-        self._files: dict[tuple[int, int], str] = {}
-
-    def read_path(self, path: Path) -> Iterator[Document | SkippedInput]:
-        if path.is_dir():
-            yield from self._read_directory(path)
-        elif path.is_file():
-            yield from self._read_file(path, path.as_posix(), path.as_posix(), named=True)
-        elif path.exists():
-            raise InputError(f"{path}: not a regular file or directory; pass text files, JSONL files or directories")
+    seen: dict[tuple[int, int], str] = {}
+    stdin_given = False
+    for path in paths:
+        if isinstance(path, StdinCopy) or str(path) == STDIN:
+            if stdin_given:
+                raise InputError("- (standard input) is given twice; pass it once")
+            stdin_given = True
+            yield InputFile(path.path if isinstance(path, StdinCopy) else None, STDIN_ID, STDIN_ID, None, None)
+            continue
+        text = str(path)
+        if not os.path.lexists(text) and _GLOB_CHARACTERS & set(text):
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise InputError(f"{text}: no files match this pattern; check it (lineage expands * ? [ ] and **)")
+            for match in matches:
+                yield from _path_files(Path(match), seen)
         else:
-            raise InputError(f"{path}: no such file or directory; check the path")
+            yield from _path_files(Path(text), seen)
 
-    def _read_directory(self, root: Path) -> Iterator[Document | SkippedInput]:
-        for path, loop in sorted(_walk(root, frozenset())):
-            relative = path.relative_to(root).as_posix()
+
+def _path_files(path: Path, seen: dict[tuple[int, int], str]) -> Iterator[InputFile | SkippedInput]:
+    if path.is_dir():
+        for found, loop in sorted(_walk(path, frozenset())):
+            relative = found.relative_to(path).as_posix()
             if loop:
-                yield SkippedInput(relative, path.as_posix(), "link loop",
-                                   "symbolic link to a directory that contains it")
+                yield SkippedInput(relative, found.as_posix(), "link loop", "symbolic link to a directory that contains it")
             else:
-                yield from self._read_file(path, relative, path.as_posix(), named=False)
+                yield _file(found, relative, found.as_posix(), False, seen)
+    elif path.is_file():
+        yield _file(path, path.as_posix(), path.as_posix(), True, seen)
+    elif path.exists():
+        raise InputError(f"{path}: not a regular file or directory; pass files, directories or - for standard input")
+    else:
+        raise InputError(f"{path}: no such file or directory; check the path")
 
-    def _read_file(self, path: Path, doc_id: str, source: str, named: bool) -> Iterator[Document | SkippedInput]:
-        suffix = path.suffix.lower()
-        if suffix not in TEXT_SUFFIXES | JSONL_SUFFIXES and not named:
-            # Inside a directory only known types are documents; a file named explicitly is read as text.
-            reason = f"unsupported file type {suffix or '(no extension)'}: lineage reads .txt, .md and .jsonl"
-            yield SkippedInput(doc_id, source, "unsupported file type", reason)
-            return
-        identity = _identity(path)
-        if identity in self._files:
-            first = self._files[identity]
-            yield SkippedInput(doc_id, source, "same file", f"same file as {first!r}, which is read already")
-            return
-        self._files[identity] = doc_id
-        if suffix in JSONL_SUFFIXES:
-            yield from _read_jsonl(path, source, self._raw)
-        else:
-            yield _read_text_file(path, doc_id, source)
+
+def _file(path: Path, doc_id: str, source: str, named: bool, seen: dict[tuple[int, int], str]) -> InputFile | SkippedInput:
+    file_format, compression = format_of(path.name)
+    if file_format is None and not named:
+        # Inside a directory only known formats are documents; a file named explicitly is told by its content.
+        suffix = "".join(path.suffixes[-2:]) or "(no extension)"
+        return SkippedInput(doc_id, source, "unsupported file type",
+                            f"unsupported file type {suffix}: lineage reads {SUFFIXES_READ}")
+    identity = _identity(path)
+    if identity in seen:
+        return SkippedInput(doc_id, source, "same file", f"same file as {seen[identity]!r}, which is read already")
+    seen[identity] = doc_id
+    return InputFile(path.as_posix(), doc_id, source, file_format, compression)
 
 
 def _walk(directory: Path, ancestors: frozenset[tuple[int, int]]) -> Iterator[tuple[Path, bool]]:
@@ -173,148 +219,96 @@ def _identity(path: Path) -> tuple[int, int]:
     return status.st_dev, status.st_ino
 
 
-def _read_text_file(path: Path, doc_id: str, source: str) -> Document | SkippedInput:
+def read_file(item: InputFile, config: ReadConfig, *, raw: bool = False,
+              stdin: BinaryIO | None = None) -> Iterator[Document | SkippedInput]:
+    """The records of one input file (or of standard input), in its format."""
+    handle = _open(item, stdin)
     try:
-        data = path.read_bytes()
+        compression, file_format = item.compression, item.format
+        if file_format is None:
+            head = handle.peek(_SNIFF)[:_SNIFF]
+            compression = compression_of(head)
+            file_format = format_of_content(peek_decompressed(head, compression))
+            log.debug("%s: read as %s%s", item.source, file_format, f" ({compression})" if compression else "")
+        if file_format == "warc":
+            yield from read_warc(handle, item.source, config, compression)
+            return
+        stream = open_stream(handle, compression)
+        if file_format == "jsonl":
+            yield from read_jsonl(stream, item.source, config, raw=raw)
+        elif file_format in ("csv", "tsv"):
+            yield from read_csv(stream, item.source, config, delimiter="\t" if file_format == "tsv" else ",")
+        else:
+            try:
+                if file_format == "html":
+                    yield read_html(stream, item.doc_id, item.source, config)
+                else:
+                    yield read_text(stream, item.doc_id, item.source, config)
+            except Damaged as damage:
+                yield SkippedInput(item.doc_id, item.source, "truncated", f"{damage}; the document is not read")
     except OSError as error:
-        raise InputError(f"{path}: cannot read ({error.strerror}); check its permissions") from error
-    if not data.strip():
+        raise InputError(f"{item.source}: cannot read ({error.strerror or error}); check the file") from error
+    finally:
+        if item.path is not None:
+            handle.close()
+
+
+def _open(item: InputFile, stdin: BinaryIO | None) -> BinaryIO:
+    if item.path is None:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return stream if hasattr(stream, "peek") else io.BufferedReader(stream)
+    try:
+        return open(item.path, "rb")
+    except OSError as error:
+        raise InputError(f"{item.path}: cannot read ({error.strerror}); check its permissions") from error
+
+
+def read_text(stream: BinaryIO, doc_id: str, source: str, config: ReadConfig) -> Document | SkippedInput:
+    """One text document; past ``config.max_doc_chars`` the text is cut, and the rest only counted."""
+    limit = 4 * config.max_doc_chars + 4  # bytes that hold max_doc_chars characters in any encoding
+    head = stream.read(limit)
+    more = len(head) == limit and bool(stream.peek(1))
+    if not more and not head.strip():
         return SkippedInput(doc_id, source, "empty", "empty")
     try:
-        text, encoding = decode_bytes(data)
-    except _NotText:
+        decoded, encoding, decoder = start_decoding(head, final=not more)
+    except NotText:
         return SkippedInput(doc_id, source, "binary", "binary file, not text")
-    if not text.strip():
+    text = unix_newlines(decoded)
+    if encoding == REPLACED and text.count("\ufffd") > 0.25 * len(text.strip()):
+        return SkippedInput(doc_id, source, "undecodable", "most bytes are not valid in any encoding",
+                            encoding=encoding, chars=len(text))
+    if not more and not text.strip():
         return SkippedInput(doc_id, source, "empty", "empty", encoding=encoding, chars=len(text))
-    return Document(doc_id, source, text, encoding)
+    full = _length(text, decoded.endswith("\r"), decoder, stream) if more else len(text)
+    return Document(doc_id, source, text[: config.max_doc_chars], encoding,
+                    truncated_from=full if full > config.max_doc_chars else None)
 
 
-def _read_jsonl(path: Path, label: str, keep_raw: bool = False) -> Iterator[Document | SkippedInput]:
+def _length(text: str, pending_cr: bool, decoder, stream: BinaryIO) -> int:
+    """Characters of ``text`` and of the rest of ``stream`` (decoded as we go, line endings counted as ``\\n``)."""
+    length = len(text)
+    while True:
+        block = stream.read(_BLOCK)
+        piece = decoder.decode(block, final=not block)
+        if pending_cr and piece.startswith("\n"):
+            length -= 1  # "\r" then "\n" across the blocks: one line end
+        length += len(piece) - piece.count("\r\n")
+        pending_cr = piece.endswith("\r") if piece else pending_cr
+        if not block:
+            return length
+
+
+@contextlib.contextmanager
+def stdin_copy(paths: Sequence[str | Path], stdin: BinaryIO | None = None) -> Iterator[list]:
+    """``paths`` with ``-`` replaced by a copy of standard input in a temporary file, for reading it twice."""
+    if not any(str(path) == STDIN for path in paths):
+        yield list(paths)
+        return
+    handle, name = tempfile.mkstemp(prefix="lineage-stdin-")
     try:
-        handle = path.open("rb")
-    except OSError as error:
-        raise InputError(f"{path}: cannot read ({error.strerror}); check its permissions") from error
-    with handle:
-        for line_number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            yield _jsonl_record(raw.rstrip(b"\r\n"), f"{label}:{line_number}", keep_raw)
-
-
-def _jsonl_record(raw: bytes, source: str, keep_raw: bool = False) -> Document | SkippedInput:
-    try:
-        line = raw.decode("utf-8-sig")
-        record = json.loads(line)
-    except UnicodeDecodeError:
-        return SkippedInput(source, source, "not UTF-8", "JSONL line is not valid UTF-8")
-    except json.JSONDecodeError as error:
-        return SkippedInput(source, source, "invalid JSON", f"invalid JSON at column {error.colno}: {error.msg}")
-    if not isinstance(record, dict):
-        return SkippedInput(source, source, "invalid JSONL record", 'the line is not an object like {"id": ..., "text": ...}')
-    doc_id = _record_id(record.get("id"), source)
-    if doc_id is None:
-        return SkippedInput(source, source, "invalid id",
-                            f"id {record.get('id')!r} is not a non-empty string or a number without control characters")
-    text = record.get("text")
-    if not isinstance(text, str):
-        return SkippedInput(doc_id, source, "invalid JSONL record", 'no "text" string in the record')
-    if not text.strip():
-        return SkippedInput(doc_id, source, "empty", "empty", encoding="utf-8", chars=len(text))
-    return Document(
-        doc_id,
-        source,
-        _unix_newlines(text),
-        "utf-8",
-        date=_optional_str(record.get("date")),
-        url=_optional_str(record.get("url")),
-        raw=line if keep_raw else None,
-    )
-
-
-def _unix_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _record_id(value: object, source: str) -> str | None:
-    """The record's id as a string: its ``id`` field, or ``file:line`` when it has none."""
-    if value is None:
-        return source
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    text = str(value)
-    if not text.strip() or _CONTROL_IN_ID.search(text):
-        return None
-    return text
-
-
-def _optional_str(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace"), codecs.lookup(encoding).name
-    if b"\x00" in data[:8192]:
-        best = charset_normalizer.from_bytes(data).best()
-        if best is None or not best.encoding.startswith(("utf_16", "utf_32")):
-            raise _NotText
-        return str(best), codecs.lookup(best.encoding).name
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    return _decode_legacy(data)
-
-
-def _decode_legacy(data: bytes) -> tuple[str, str]:
-    """Pick the legacy encoding whose decoding reads most like real text.
-
-    The detector judges by the language of the whole text, so a mostly English
-    page with a few Chinese keywords in GB18030 looks like cp1250 to it. Here
-    each candidate that decodes cleanly is ranked by how plausibly its
-    non-ASCII characters sit (CJK in runs, lone punctuation, accented letters
-    inside words), then by the detector's mess ratio of the text, then by how
-    common the encoding is for web pages.
-    """
-    candidates = [match.encoding for match in charset_normalizer.from_bytes(data)]
-    candidates += _FALLBACK_ENCODINGS
-    best: tuple[tuple[float, float, int, int], str, str] | None = None
-    seen: set[str] = set()
-    for rank, name in enumerate(candidates):
-        try:
-            encoding = codecs.lookup(name).name
-        except LookupError:
-            continue
-        if encoding in seen:
-            continue
-        seen.add(encoding)
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        sample = text[:_SAMPLE_CHARS]
-        key = (
-            -round(_plausibility(sample), 1),
-            round(mess_ratio(sample, 1.0), 2),
-            _PREFERENCE.get(encoding, len(_PREFERENCE)),
-            rank,
-        )
-        if best is None or key < best[0]:
-            best = (key, text, encoding)
-    if best is None:
-        log.debug("no encoding decodes cleanly; replacing invalid UTF-8 bytes")
-        return data.decode("utf-8", errors="replace"), "utf-8 (invalid bytes replaced)"
-    _, text, encoding = best
-    return text, encoding
-
-
-def _plausibility(text: str) -> float:
-    """Share of non-ASCII characters that sit the way they do in real text."""
-    total = plausible = 0
-    for match in _NON_ASCII_RUN.finditer(text):
-        run = match.group()
-        total += len(run)
-        if _CJK_RUN.match(run) or _PUNCTUATION_RUN.match(run) or _LETTER_RUN.match(run):
-            plausible += len(run)
-    return plausible / total if total else 1.0
+        with os.fdopen(handle, "wb") as copy:
+            shutil.copyfileobj(stdin if stdin is not None else sys.stdin.buffer, copy, _BLOCK)
+        yield [StdinCopy(name) if str(path) == STDIN else path for path in paths]
+    finally:
+        os.unlink(name)

@@ -34,8 +34,8 @@ import numpy as np
 import numpy.typing as npt
 
 from lineage.candidates import lsh_params
-from lineage.config import DedupConfig
-from lineage.corpus import iter_corpus
+from lineage.config import DedupConfig, ReadConfig
+from lineage.corpus import iter_corpus, stdin_copy
 from lineage.engines import Engine, LocalEngine
 from lineage.errors import ConfigError, InputError, OutputError
 from lineage.types import Document, Progress, SkippedInput, no_progress
@@ -54,6 +54,7 @@ class DedupSummary:
     groups: int
     not_compared: int
     skipped: dict[str, int]
+    truncated: int
     candidates: int
     near_pairs: int
     bands: int
@@ -70,6 +71,7 @@ def dedup(
     removed_path: str | Path | None = None,
     *,
     config: DedupConfig | None = None,
+    read: ReadConfig | None = None,
     engine: Engine | None = None,
     progress: Progress | None = None,
 ) -> DedupSummary:
@@ -79,12 +81,20 @@ def dedup(
     line per record left out: a near duplicate with its representative and
     their Jaccard, or a record that could not be read, with the reason.
     Documents too short to have a shingle cannot be compared and are kept.
+    ``read`` says how the input is read (fields, size limit, repeated ids);
+    standard input (``-``) is copied to a temporary file, as it is read twice.
     """
     config = config or DedupConfig()
     kept_path = Path(kept_path)
     removed_path = Path(removed_path) if removed_path is not None else kept_path.with_name("removed.jsonl")
     _check_outputs(kept_path, removed_path)
     bands, rows = lsh_params(config.threshold, config.sign.minhash.num_perm, config.recall)
+    with stdin_copy(paths) as inputs:
+        return _dedup(inputs, kept_path, removed_path, config, read or ReadConfig(), bands, rows, engine, progress)
+
+
+def _dedup(paths: Sequence, kept_path: Path, removed_path: Path, config: DedupConfig, read: ReadConfig,
+           bands: int, rows: int, engine: Engine | None, progress: Progress | None) -> DedupSummary:
     report = progress or no_progress
     engine = engine or LocalEngine()
     seconds: dict[str, float] = {}
@@ -94,8 +104,9 @@ def dedup(
         dates: list[str | None] = []
         chars: list[npt.NDArray[np.int64]] = []
         skipped: Counter[str] = Counter()
-        too_short = 0
-        for chunk in engine.sign(paths, config.sign, report):
+        too_short = truncated = 0
+        for chunk in engine.sign(paths, config.sign, report, read):
+            truncated += chunk.truncated
             ids.extend(chunk.ids)
             dates.extend(chunk.dates)
             chars.append(chunk.chars)
@@ -119,7 +130,7 @@ def dedup(
     )
     removed = representative >= 0
     log.info("%d of %d documents are near duplicates of a kept one", int(removed.sum()), len(ids))
-    inputs = _write_outputs(paths, ids, representative, similarity, kept_path, removed_path,
+    inputs = _write_outputs(paths, read, ids, representative, similarity, kept_path, removed_path,
                             len(ids) + too_short + sum(skipped.values()), report)
     seconds["write"] = time.perf_counter() - clock - sum(seconds.values())
     return DedupSummary(
@@ -129,6 +140,7 @@ def dedup(
         groups=len(np.unique(representative[removed])),
         not_compared=too_short,
         skipped=dict(sorted(skipped.items())),
+        truncated=truncated,
         candidates=candidates,
         near_pairs=len(near.a),
         bands=bands,
@@ -202,6 +214,7 @@ def _check_outputs(kept_path: Path, removed_path: Path) -> None:
 
 def _write_outputs(
     paths: Sequence[str | Path],
+    read: ReadConfig,
     ids: list[str],
     representative: npt.NDArray[np.int64],
     similarity: npt.NDArray[np.float64],
@@ -217,7 +230,7 @@ def _write_outputs(
     progress("written", 0, expected)
     try:
         with open(staged[0], "w", encoding="utf-8") as kept, open(staged[1], "w", encoding="utf-8") as removed:
-            for record in iter_corpus(paths, raw=True):
+            for record in iter_corpus(paths, raw=True, read=read):
                 records += 1
                 if records % 10_000 == 0:
                     progress("written", records, expected)
@@ -247,10 +260,15 @@ def _write_outputs(
 
 
 def _kept_line(doc: Document) -> str:
-    """The record as read: a JSONL line unchanged, a file as ``{"id", "source", "text"}``."""
+    """The record as read: a JSONL line unchanged, anything else as ``{"id", "source", "text"}`` and what it has.
+
+    A document cut to the size limit is written as read, cut, with ``truncated_from``.
+    """
     if doc.raw is not None:
         return doc.raw + "\n"
-    return _line({"id": doc.id, "source": doc.source, "text": doc.text})
+    extra = {name: getattr(doc, name) for name in ("date", "url", "title", "truncated_from")
+             if getattr(doc, name) is not None}
+    return _line({"id": doc.id, "source": doc.source, "text": doc.text, **extra})
 
 
 def _line(value: dict) -> str:

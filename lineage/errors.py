@@ -25,3 +25,9 @@ class OutputError(LineageError):
     """A report file cannot be written."""
 
     exit_code = 1
+
+
+class SkippedInputError(LineageError):
+    """Input records were skipped and the run was asked to be strict (``--strict``); the outputs are written."""
+
+    exit_code = 1

@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lineage.candidates import band_keys, lsh_params, pairs_sharing_keys
-from lineage.config import DedupConfig, MinHashConfig, ShingleConfig, SignConfig
+from lineage.config import DedupConfig, MinHashConfig, ReadConfig, ShingleConfig, SignConfig
 from lineage.corpus import iter_corpus
 from lineage.errors import ConfigError, LineageError
 from lineage.injections import keyword_key
@@ -195,6 +195,7 @@ def build(
     paths: Sequence[str | Path],
     *,
     config: IndexConfig | None = None,
+    read: ReadConfig | None = None,
     overwrite: bool = False,
     chunk: int = CHUNK,
     progress: Progress | None = None,
@@ -231,7 +232,7 @@ def build(
                         connection.execute(statement)
                 meta = {"format": FORMAT, "version": str(VERSION), **settings.describe()}
                 connection.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
-                summary = _add(connection, path, paths, settings, chunk, progress)
+                summary = _add(connection, path, paths, settings, read, chunk, progress)
                 connection.execute("COMMIT")
                 connection.execute("PRAGMA journal_mode = WAL")
             finally:
@@ -249,6 +250,7 @@ def add(
     paths: Sequence[str | Path],
     *,
     config: IndexConfig | None = None,
+    read: ReadConfig | None = None,
     chunk: int = CHUNK,
     progress: Progress | None = None,
 ) -> IndexSummary:
@@ -264,7 +266,7 @@ def add(
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("BEGIN IMMEDIATE")
         try:
-            summary = _add(connection, path, paths, settings, chunk, progress)
+            summary = _add(connection, path, paths, settings, read, chunk, progress)
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -278,6 +280,7 @@ def query(
     *,
     top: int = 10,
     config: IndexConfig | None = None,
+    read: ReadConfig | None = None,
     progress: Progress | None = None,
 ) -> QueryReport:
     """Each query document's ``top`` nearest indexed documents, by verified Jaccard.
@@ -296,7 +299,7 @@ def query(
         _check_expected(path, settings, config)
         connection.execute("BEGIN")  # one snapshot for the whole query
         lookup = _Lookup(connection)
-        for batch in chunks(_records(inputs), CHUNK):
+        for batch in chunks(_records(inputs, read), CHUNK):
             signed = sign_chunk(batch, settings.config.sign)
             skipped += signed.skipped
             results += _answers(connection, lookup, settings, signed, top)
@@ -346,7 +349,7 @@ def read_settings(db: str | Path) -> IndexSettings:
 
 
 def _add(connection: sqlite3.Connection, path: Path, paths: Sequence[str | Path], settings: IndexSettings,
-         chunk: int, progress: Progress | None) -> IndexSummary:
+         read: ReadConfig | None, chunk: int, progress: Progress | None) -> IndexSummary:
     """Sign, bucket, verify and insert the documents of ``paths``: the body of one transaction.
 
     Shingles of the documents added by this call are kept in a spill file, so
@@ -360,7 +363,7 @@ def _add(connection: sqlite3.Connection, path: Path, paths: Sequence[str | Path]
     report("indexed", 0, 0)
     with ShingleSpill() as spill:
         shingler = _Shingler(connection, settings, spill, first)
-        for batch in chunks(iter_corpus(paths), chunk):
+        for batch in chunks(iter_corpus(paths, read=read), chunk):
             inputs += len(batch)
             signed = sign_chunk(batch, settings.config.sign)
             for record in signed.skipped:
@@ -681,13 +684,13 @@ def _answers(connection: sqlite3.Connection, lookup: _Lookup, settings: IndexSet
     return results
 
 
-def _records(inputs: Sequence[str | Path] | Iterable[Document]) -> Iterator[Document | SkippedInput]:
+def _records(inputs: Sequence[str | Path] | Iterable[Document], read: ReadConfig | None) -> Iterator[Document | SkippedInput]:
     items = list(inputs)
     if all(isinstance(item, Document) for item in items):
         return iter(items)  # type: ignore[arg-type]
     if any(isinstance(item, Document) for item in items):
         raise ConfigError("query inputs mix paths and documents; pass one kind")
-    return iter_corpus(items)  # type: ignore[arg-type]
+    return iter_corpus(items, read=read)  # type: ignore[arg-type]
 
 
 # Opening and checking the file

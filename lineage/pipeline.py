@@ -26,6 +26,7 @@ from lineage.config import (
     BoilerplateConfig,
     ClusterConfig,
     PassageConfig,
+    ReadConfig,
     ShingleConfig,
 )
 from lineage.corpus import read_corpus
@@ -82,21 +83,23 @@ def analyze(
     bootstrap: int | None = None,
     keep_injections: bool | None = None,
     index: str | Path | None = None,
+    read: ReadConfig | None = None,
     config: AnalyzeConfig | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Find verified similar pairs, families and a first lineage tree in a corpus.
 
     ``paths`` is a file, a directory (read recursively) or a JSONL file, or a
-    list of them. The keyword options override the defaults of
-    :class:`AnalyzeConfig`; pass ``config`` instead to set every stage's
-    options at once (not both).
+    list of them, in any format :mod:`lineage.corpus` reads (``read`` says
+    which fields of JSONL and CSV records to use, and the size limit). The
+    keyword options override the defaults of :class:`AnalyzeConfig`; pass
+    ``config`` instead to set every stage's options at once (not both).
     """
     options = {
         "shingle": shingle, "num_perm": num_perm, "seed": seed, "threshold": threshold, "recall": recall,
         "max_df": max_df, "rare_max_df": rare_max_df, "min_shared": min_shared, "passages": passages,
         "family_threshold": family_threshold, "neighbours": neighbours, "bootstrap": bootstrap,
-        "keep_injections": keep_injections,
+        "keep_injections": keep_injections, "read": read,
     }
     given = {name: value for name, value in options.items() if value is not None}
     if config is not None and given:
@@ -108,7 +111,7 @@ def analyze(
     bands, rows = lsh_params(config.candidates.threshold, config.minhash.num_perm, config.candidates.recall)
     report_progress = progress or no_progress
 
-    records = read_corpus(paths)
+    records = read_corpus(paths, read=config.read)
     log.info("read %d input records", len(records))
     from_index = 0
     if index is not None:
@@ -230,6 +233,7 @@ def _config(options: dict[str, Any]) -> AnalyzeConfig:
         passage=stage(default.passage, mode="passages"),
         tree=stage(default.tree, bootstrap="bootstrap", seed="seed"),
         injection=stage(default.injection, keep="keep_injections"),
+        read=options.get("read", default.read),
     )
 
 
@@ -579,7 +583,7 @@ def _document_records(
     operator_of = {doc: operator.id for operator in operators for doc in operator.docs}
     out = []
     for record in records:
-        gone = skipped.get(record.id)
+        gone = record if isinstance(record, SkippedInput) else skipped.get(record.id)
         if gone is not None:
             out.append(
                 DocumentRecord(
@@ -596,6 +600,7 @@ def _document_records(
                 chars=len(record.text), shingles=int(sizes[record.id]), encoding=record.encoding,
                 family=family_of.get(record.id), date=record.date, url=record.url,
                 injections=injections.get(record.id, ()), operator=operator_of.get(record.id),
+                title=record.title, truncated_from=record.truncated_from,
             )
         )
     return tuple(out)
@@ -609,6 +614,7 @@ def _summary(
         "documents": sum(doc.status == "ok" for doc in documents),
         "skipped": sum(reasons.values()),
         "skipped_by_reason": dict(sorted(reasons.items())),
+        "truncated": sum(doc.truncated_from is not None for doc in documents),
         "pairs": len(pairs),
         "families": len(families),
         "documents_in_families": sum(len(family.members) for family in families),
@@ -623,6 +629,7 @@ def compare(
     corpus: str | Path | Sequence[str | Path] | None = None,
     shingle: str | ShingleConfig | None = None,
     keep_injections: bool = False,
+    read: ReadConfig | None = None,
 ) -> Comparison:
     """The shared passages of two documents, with their shingle overlap.
 
@@ -634,11 +641,11 @@ def compare(
     config = shingle if isinstance(shingle, ShingleConfig) else ShingleConfig.parse(shingle or str(ShingleConfig()))
     if corpus is not None:
         paths = [corpus] if isinstance(corpus, (str, Path)) else list(corpus)
-        by_id = {record.id: record for record in read_corpus(paths)}
+        by_id = {record.id: record for record in read_corpus(paths, read=read)}
         shown = ", ".join(str(path) for path in paths)
         first, second = (_document(by_id.get(str(doc_id)), str(doc_id), f"in {shown}") for doc_id in (a, b))
     else:
-        first, second = (_only_document(Path(path)) for path in (a, b))
+        first, second = (_only_document(Path(path), read) for path in (a, b))
     texts = [first.text, second.text]
     injections = find_injections(texts)
     hidden = [()] * 2 if keep_injections else injections
@@ -669,8 +676,8 @@ def _document(record: Document | SkippedInput | None, doc_id: str, where: str) -
     return record
 
 
-def _only_document(path: Path) -> Document:
-    records = read_corpus([path])
+def _only_document(path: Path, read: ReadConfig | None) -> Document:
+    records = read_corpus([path], read=read)
     if len(records) != 1:
         raise InputError(f"{path}: holds {len(records)} documents; pass --corpus {path} and two of their ids")
     return _document(records[0], str(path), f"in {path}")

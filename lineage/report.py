@@ -141,6 +141,8 @@ def report_dict(report: Report) -> dict[str, Any]:
                 ],
                 **({"date": doc.date} if doc.date is not None else {}),
                 **({"url": doc.url} if doc.url is not None else {}),
+                **({"title": doc.title} if doc.title is not None else {}),
+                **({"truncated_from": doc.truncated_from} if doc.truncated_from is not None else {}),
             }
             for doc in report.documents
         ],
@@ -272,6 +274,12 @@ def parameters(report: Report) -> dict[str, Any]:
         "tree_direction": config.tree.direction,
         "bootstrap": report.stats.get("bootstrap"),
         "bootstrap_max_members": config.tree.bootstrap_max_members,
+        "id_field": config.read.id_field,
+        "text_field": config.read.text_field,
+        "date_field": config.read.date_field,
+        "url_field": config.read.url_field,
+        "max_doc_chars": config.read.max_doc_chars,
+        "duplicate_ids": config.read.duplicate_ids,
     }
 
 
@@ -369,6 +377,13 @@ def markdown(report: Report) -> str:
     if report.dendrogram is not None:
         lines += [f"{_text(report.dendrogram.caption)}; average linkage.", ""]
     lines += ["![dendrogram](dendrogram.png)", ""]
+    truncated = [doc for doc in report.documents if doc.truncated_from is not None]
+    if truncated:
+        lines += ["## Truncated documents", "", f"Cut to --max-doc-chars {report.config.read.max_doc_chars:,}:", "",
+                  "| id | source | characters read | characters in the document |", "| --- | --- | ---: | ---: |"]
+        lines += [f"| {_code(doc.id)} | {_code(doc.source)} | {doc.chars:,} | {doc.truncated_from:,} |"
+                  for doc in truncated]
+        lines.append("")
     skipped = [doc for doc in report.documents if doc.status == "skipped"]
     if skipped:
         lines += ["## Skipped inputs", "", "| id | source | reason |", "| --- | --- | --- |"]

@@ -52,6 +52,7 @@ class SignedChunk:
     shingles: ShingleSets
     signatures: npt.NDArray[np.uint32]
     skipped: tuple[SkippedInput, ...]
+    truncated: int = 0  # documents cut to the size limit
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -101,6 +102,7 @@ def sign_chunk(records: Sequence[Document | SkippedInput], config: SignConfig) -
         shingles=shingles,
         signatures=minhash_signatures(shingles, config.minhash),
         skipped=tuple(skipped),
+        truncated=sum(doc.truncated_from is not None for doc in readable),
     )
 
 

@@ -33,11 +33,36 @@ class Document:
     date: str | None = None
     url: str | None = None
     raw: str | None = field(default=None, compare=False, repr=False)  # the JSONL line, when asked for
+    title: str | None = None
+    truncated_from: int | None = None  # characters before the text was cut to the size limit
+
+
+#: Every ``SkippedInput.kind``, with what it means; the report's summary counts records by these.
+SKIP_KINDS = {
+    "empty": "no text (or, for an HTML page, no main text)",
+    "too short": "fewer tokens than one shingle needs",
+    "only boilerplate": "every shingle is boilerplate shared with many documents",
+    "binary": "bytes that are not text in any encoding",
+    "undecodable": "text whose bytes cannot be decoded",
+    "too large": "over the size limit where it cannot be cut (an HTML page's source, a record's structure)",
+    "truncated": "a compressed stream or a WARC record that ends early",
+    "invalid JSON": "a JSONL line that is not JSON",
+    "invalid JSONL record": "a JSONL line that is not an object with a text string",
+    "invalid id": "an id that is empty, not a string or number, or holds control characters",
+    "not UTF-8": "a JSONL line that is not UTF-8",
+    "malformed record": "a CSV row or WARC record that cannot be read (ragged row, no text column, bad headers)",
+    "not HTML": "a WARC response that is not an HTML page or plain text (an image, a script)",
+    "not a response": "a WARC record that holds no page (request, metadata, warcinfo, revisit; a redirect or error page)",
+    "duplicate id": "an id already read (--duplicate-ids skip)",
+    "unsupported file type": "a file in a directory in no format lineage reads",
+    "same file": "a file already read under another path",
+    "link loop": "a symbolic link to a directory that contains it",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class SkippedInput:
-    """An input record that is not analysed: ``kind`` is a short category, ``reason`` the full story."""
+    """An input record that is not analysed: ``kind`` (one of :data:`SKIP_KINDS`) is its category, ``reason`` the story."""
 
     id: str
     source: str
@@ -276,6 +301,8 @@ class DocumentRecord:
     url: str | None = None
     injections: tuple[Injection, ...] = ()
     operator: str | None = None
+    title: str | None = None
+    truncated_from: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

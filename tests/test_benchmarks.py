@@ -158,3 +158,15 @@ def test_injection_quality_moves_keywords_to_every_placement_and_scores_them(tmp
         assert synthetic[name]["keywords"] > 0 and 0 < synthetic[name]["recall"] <= 1.0
     assert set(synthetic["moved"]["found_by_placement"]) == {
         "paragraph-start", "paragraph-end", "between-sentences", "line", "header"}
+
+
+def test_reader_throughput_reads_every_page_in_every_form_and_scores_the_main_text(tmp_path, monkeypatch):
+    monkeypatch.setattr("os.sched_setaffinity", lambda pid, cpus: None, raising=False)  # leave pytest's cores alone
+    results = run("readers", tmp_path, "--docs", "30", "--rounds", "2")
+    rates = results["docs_per_second"]
+    assert set(rates) == {"html files", "warc.gz", "txt files (baseline)", "jsonl (baseline)"}
+    assert all(len(rate["rounds"]) == 2 and rate["median"] > 0 for rate in rates.values())
+    for form in ("html files", "warc.gz"):
+        assert results["quality"][form]["recall"] > 0.95 and results["quality"][form]["precision"] > 0.8
+    module = importlib.import_module("readers")
+    assert module.overlap("a b c", "a b d e") == (2 / 3, 2 / 4)

@@ -76,7 +76,8 @@ def test_quiet_prints_nothing(run, planted):
         (["analyze", "{planted}", "{planted}", "-o", "out"],
          "Error: duplicate document id 'a_heavy.txt' ({planted}/a_heavy.txt and {planted}/a_heavy.txt); "
          "give every document a unique id (pass each file or directory once, leave out files that are not "
-         "documents, such as a truth.jsonl beside its corpus, or fix the JSONL ids)\n"),
+         "documents, such as a truth.jsonl beside its corpus, or fix the ids), "
+         "or pass --duplicate-ids skip or rename\n"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(run, planted, args, message):

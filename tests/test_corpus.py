@@ -5,6 +5,7 @@ import json
 import pytest
 
 from lineage.corpus import decode_bytes, read_corpus
+from lineage.encodings import start_decoding
 from lineage.errors import InputError
 from lineage.types import Document, SkippedInput
 
@@ -76,6 +77,54 @@ def test_text_in_common_encodings_decodes_exactly(encoding):
     decoded, used = decode_bytes(text.encode(encoding))
     assert decoded == text
     assert used == encoding
+
+
+LANGUAGES = {
+    "zh-Hant": "上海張江高科技園區的夜晚從不沉寂。半導體企業在這裡投入七百億元，建設新的研發中心和生產線。",
+    "ja": "上海のテクノロジーパークは眠らない。半導体企業は七百億元を投資し、新しい研究開発センターを建設している。",
+    "ko": "상하이의 기술 단지는 잠들지 않는다. 반도체 기업들은 새로운 연구 개발 센터를 건설하고 있다.",
+    "fr": "Le budget du quartier du port a été approuvé lundi soir : quais, trottoirs élargis et bibliothèque.",
+    "en": "The harbour district budget was approved on Monday evening after a long debate; the piers come first.",
+}
+
+
+@pytest.mark.parametrize("language, encoding, name", [
+    ("zh-Hant", "big5", "big5"),
+    ("ja", "shift_jis", "shift_jis"),
+    ("ko", "euc_kr", "euc_kr"),
+    ("fr", "latin-1", "cp1252"),  # what browsers read Latin-1 as: the same characters, and more
+    ("fr", "utf-16-le", "utf-16-le"),  # no byte-order mark
+    ("en", "utf-16-be", "utf-16-be"),
+    ("ja", "utf-32-le", "utf-32-le"),
+    ("en", "utf-32-be", "utf-32-be"),
+])
+def test_legacy_and_bomless_encodings_are_detected_per_document(language, encoding, name):
+    text = LANGUAGES[language] * 3
+    assert decode_bytes(text.encode(encoding)) == (text, name)
+
+
+def test_a_declared_charset_is_used_when_the_bytes_decode_with_it():
+    text = LANGUAGES["zh-Hant"]
+    data = text.encode("big5")
+    assert decode_bytes(data, declared="big5") == (text, "big5")
+    assert decode_bytes(text.encode("gb18030"), declared="gb2312") == (text, "gb18030")  # a label browsers widen
+    assert decode_bytes(text.encode("gb18030"), declared="utf-8") == (text, "gb18030")  # a wrong label is detected past
+    assert decode_bytes(b"caf\xe9", declared="no-such-charset")[0] == "café"
+
+
+def test_utf8_with_a_few_broken_bytes_stays_utf8_with_the_bytes_replaced():
+    data = (LANGUAGES["fr"] + " ").encode() + b"\xff" + LANGUAGES["ja"].encode()[:-1]
+    text, encoding = decode_bytes(data)
+    assert encoding == "utf-8 (invalid bytes replaced)"
+    assert text.startswith(LANGUAGES["fr"] + " \ufffd") and text.endswith("\ufffd")
+
+
+def test_a_document_cut_inside_a_character_goes_on_decoding_where_it_was_cut():
+    data = (LANGUAGES["zh-Hant"] * 10).encode("big5")
+    head, tail = data[:101], data[101:]
+    text, encoding, decoder = start_decoding(head, final=False)
+    assert encoding == "big5"
+    assert text + decoder.decode(tail, final=True) == LANGUAGES["zh-Hant"] * 10
 
 
 def test_mostly_english_page_with_chinese_keywords_in_gb18030(shanghai):

@@ -9,6 +9,7 @@ import click
 
 from conftest import ROOT
 from lineage.cli import main
+from lineage.types import SKIP_KINDS
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -44,3 +45,9 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(re.sub(r"^  ", "", block, flags=re.M), "README.md", "exec"), {})
     assert (tmp_path / "reports" / "shanghai" / "report.json").is_file()
+
+
+def test_every_skip_kind_is_explained_in_the_readme():
+    table = README[README.index("## Input"):README.index("## Command line")]
+    missing = [kind for kind in SKIP_KINDS if f"`{kind}`" not in table]
+    assert not missing, f"skip kinds missing from the README's Input section: {missing}"

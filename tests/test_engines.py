@@ -13,7 +13,7 @@ pytest.importorskip("dask", reason="the Dask engine needs dask (pip install 'lin
 distributed = pytest.importorskip("distributed", reason="the Dask engine needs distributed (pip install 'lineage[dask]')")
 
 from lineage.candidates import lsh_params  # noqa: E402
-from lineage.config import DedupConfig, SynthConfig  # noqa: E402
+from lineage.config import DedupConfig, ReadConfig, SynthConfig  # noqa: E402
 from lineage.dedup import dedup  # noqa: E402
 from lineage.engines import LocalEngine  # noqa: E402
 from lineage.engines.dask import DaskEngine  # noqa: E402
@@ -84,8 +84,42 @@ def _jsonl_without_ids(root: Path) -> list[Path]:
     return [path, named]
 
 
+def _web_directory(root: Path) -> list[Path]:
+    """Families spread over HTML pages, a gzipped crawl, compressed JSONL and a CSV, side by side."""
+    import gzip
+    import io
+
+    import zstandard
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    rng = np.random.default_rng(7)
+    corpus = root / "web"
+    (corpus / "pages").mkdir(parents=True)
+    crawl = io.BytesIO()
+    writer = WARCWriter(crawl, gzip=True)
+    rows, lines = ["id,text"], []
+    for family in range(6):
+        words = _words(rng, 100)
+        texts = [_variant(rng, words, 3 * member) for member in range(4)]
+        page = "<html><head><title>t</title></head><body><nav>Home News</nav><article><p>{}</p></article></body></html>"
+        (corpus / "pages" / f"f{family}.html").write_text(page.format(texts[0]), encoding="utf-8")
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(f"https://farm.example/{family}", "response",
+                                                      payload=io.BytesIO(page.format(texts[1]).encode()),
+                                                      http_headers=headers))
+        rows.append(f"c{family},{texts[2]}")
+        lines.append(json.dumps({"id": f"j{family}", "text": texts[3]}))
+    (corpus / "crawl.warc.gz").write_bytes(crawl.getvalue())
+    (corpus / "table.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (corpus / "records.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress("\n".join(lines).encode()))
+    (corpus / "pages" / "note.txt.gz").write_bytes(gzip.compress(" ".join(_words(rng, 50)).encode()))
+    return [corpus]
+
+
 # The local engine signs in this process (workers=1): its process pool costs seconds and changes nothing here.
-CORPORA = {"synth": (_synth_corpus, 50), "texts": (_text_directory, 7), "no-ids": (_jsonl_without_ids, 7)}
+CORPORA = {"synth": (_synth_corpus, 50), "texts": (_text_directory, 7), "no-ids": (_jsonl_without_ids, 7),
+           "web": (_web_directory, 7)}
 
 
 def _run(engine, paths: list[Path]):
@@ -151,6 +185,14 @@ def test_dask_engine_refuses_duplicate_ids_across_inputs(scheduler, tmp_path):
             dedup([first, second], tmp_path / "kept.jsonl", config=CONFIG, engine=engine)
         messages.append(str(error.value))
     assert messages[0] == messages[1]
+
+
+def test_dask_engine_refuses_standard_input_and_the_lenient_id_policies(scheduler, tmp_path):
+    (tmp_path / "a.txt").write_text("one two three four five six", encoding="utf-8")
+    with DaskEngine(scheduler=scheduler) as engine, pytest.raises(ConfigError, match="cannot read standard input"):
+        list(engine.sign(["-"], CONFIG.sign, lambda *_: None))
+    with DaskEngine(scheduler=scheduler) as engine, pytest.raises(ConfigError, match="needs the local engine"):
+        list(engine.sign([tmp_path], CONFIG.sign, lambda *_: None, ReadConfig(duplicate_ids="rename")))
 
 
 def test_dask_engine_refuses_missing_input_as_local_does(scheduler, tmp_path):

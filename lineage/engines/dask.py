@@ -8,6 +8,7 @@ must be on a filesystem every worker sees at the same paths.
 from __future__ import annotations
 
 import operator
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,25 +17,17 @@ import numpy as np
 import numpy.typing as npt
 
 from lineage.candidates import band_keys, pairs_sharing_keys
-from lineage.config import SignConfig
-from lineage.corpus import (JSONL_SUFFIXES, duplicate_id_message, TEXT_SUFFIXES, _identity, _jsonl_record, _read_text_file, _Reader, _walk,
-                            iter_corpus)
+from lineage.config import ReadConfig, SignConfig
+from lineage.corpus import InputFile, duplicate_id_message, input_files, iter_corpus, read_file
 from lineage.errors import ConfigError, InputError
+from lineage.records import read_jsonl
 from lineage.stream import CHUNK, SignedChunk, sign_chunk
 from lineage.types import Document, Progress, ShingleSets, SkippedInput
 from lineage.verify import Similarities, shared_counts, similarities
 
 _CONNECT_SECONDS = 5  # how long to try reaching a scheduler before saying it cannot be reached
 _SCAN_BLOCK = 1 << 24  # bytes of a JSONL file read at once while finding where its pieces start
-
-
-@dataclass(frozen=True, slots=True)
-class _TextFile:
-    """One text file, read as one document."""
-
-    path: str
-    doc_id: str
-    source: str
+_BYTES_PER_RECORD = 1 << 15  # a guess at the records of a compressed or crawl file, for cutting the input into pieces
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +41,7 @@ class _JsonlRange:
     first_line: int
 
 
-_Item = _TextFile | _JsonlRange | SkippedInput
+_Item = InputFile | _JsonlRange | SkippedInput
 
 
 class DaskEngine:
@@ -83,12 +76,17 @@ class DaskEngine:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def sign(self, paths: Sequence[str | Path], config: SignConfig, progress: Progress) -> Iterator[SignedChunk]:
+    def sign(self, paths: Sequence[str | Path], config: SignConfig, progress: Progress,
+             read: ReadConfig | None = None) -> Iterator[SignedChunk]:
+        read = read or ReadConfig()
+        if read.duplicate_ids != "error":
+            raise ConfigError(f"--duplicate-ids {read.duplicate_ids} needs the local engine (workers read their "
+                              "pieces apart, so only the client sees a repeated id); leave out --engine dask")
         progress("signed", 0, 0)
         pieces = list(_pieces(paths, self._chunk))
         if not pieces:
-            _raise_as_local_reader(paths)
-        results = [self._client.submit(_sign_piece, items, config, pure=False) for items in pieces]
+            _raise_as_local_reader(paths, read)
+        results = [self._client.submit(_sign_piece, items, config, read, pure=False) for items in pieces]
         self._signed = [self._client.submit(operator.attrgetter("chunk"), result, pure=False) for result in results]
         summaries = [self._client.submit(_summary, result, pure=False) for result in results]
         del results  # the full results are freed once both their parts are computed
@@ -107,7 +105,7 @@ class DaskEngine:
             progress("signed", read, 0)
             yield chunk
         if not first_source:
-            _raise_as_local_reader(paths)
+            _raise_as_local_reader(paths, read)
         self._offsets = np.cumsum(sizes, dtype=np.int64)
 
     def candidates(self, bands: int, rows: int, progress: Progress) -> npt.NDArray[np.int64]:
@@ -225,44 +223,26 @@ def _pieces(paths: Sequence[str | Path], size: int) -> Iterator[list[_Item]]:
 
 
 def _items(paths: Sequence[str | Path], size: int) -> Iterator[tuple[_Item, int]]:
-    """What to read, in order, with how many records (lines, for JSONL) each item holds.
+    """What to read, in order, with about how many records each item holds.
 
-    Follows :class:`lineage.corpus._Reader`: the same walk and order, and the
-    same records skipped as link loops, unsupported types or files read already.
+    The files are :func:`lineage.corpus.input_files`'s, so the walk, the
+    order and the records skipped are the local reader's. An uncompressed
+    JSONL file is cut into byte ranges of ``size`` lines; any other file is one
+    item, read on a worker by :func:`lineage.corpus.read_file`.
     """
-    seen: dict[tuple[int, int], str] = {}
-    for path in map(Path, paths):
-        if path.is_dir():
-            for found, loop in sorted(_walk(path, frozenset())):
-                relative = found.relative_to(path).as_posix()
-                if loop:
-                    yield SkippedInput(relative, found.as_posix(), "link loop",
-                                       "symbolic link to a directory that contains it"), 1
-                else:
-                    yield from _file_items(found, relative, found.as_posix(), False, seen, size)
-        elif path.is_file():
-            yield from _file_items(path, path.as_posix(), path.as_posix(), True, seen, size)
+    for item in input_files(paths):
+        if isinstance(item, SkippedInput):
+            yield item, 1
+        elif item.path is None:
+            raise ConfigError("the Dask engine cannot read standard input (workers read the input themselves); "
+                              "write it to a file every worker sees, or leave out --engine dask")
+        elif item.format == "jsonl" and item.compression is None:
+            for start, end, first_line, lines in _jsonl_ranges(Path(item.path), size):
+                yield _JsonlRange(item.path, item.source, start, end, first_line), lines
+        elif item.format in ("text", "html"):
+            yield item, 1
         else:
-            next(_Reader().read_path(path))  # raises the local reader's error for a missing or special path
-
-
-def _file_items(path: Path, doc_id: str, source: str, named: bool, seen: dict[tuple[int, int], str],
-                size: int) -> Iterator[tuple[_Item, int]]:
-    suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES | JSONL_SUFFIXES and not named:
-        reason = f"unsupported file type {suffix or '(no extension)'}: lineage reads .txt, .md and .jsonl"
-        yield SkippedInput(doc_id, source, "unsupported file type", reason), 1
-        return
-    identity = _identity(path)
-    if identity in seen:
-        yield SkippedInput(doc_id, source, "same file", f"same file as {seen[identity]!r}, which is read already"), 1
-        return
-    seen[identity] = doc_id
-    if suffix in JSONL_SUFFIXES:
-        for start, end, first_line, lines in _jsonl_ranges(path, size):
-            yield _JsonlRange(path.as_posix(), source, start, end, first_line), lines
-    else:
-        yield _TextFile(path.as_posix(), doc_id, source), 1
+            yield item, max(1, os.path.getsize(item.path) // _BYTES_PER_RECORD)
 
 
 def _jsonl_ranges(path: Path, size: int) -> Iterator[tuple[int, int, int, int]]:
@@ -289,30 +269,27 @@ def _jsonl_ranges(path: Path, size: int) -> Iterator[tuple[int, int, int, int]]:
         yield start, position, first_line, max(lines_before + 1 - first_line, 1)
 
 
-def _sign_piece(items: list[_Item], config: SignConfig) -> _SignedPiece:
+def _sign_piece(items: list[_Item], config: SignConfig, read: ReadConfig) -> _SignedPiece:
     """Read one piece of input on a worker and sign it."""
     records: list[Document | SkippedInput] = []
     for item in items:
-        if isinstance(item, _TextFile):
-            records.append(_read_text_file(Path(item.path), item.doc_id, item.source))
+        if isinstance(item, InputFile):
+            records.extend(read_file(item, read))
         elif isinstance(item, _JsonlRange):
-            records.extend(_read_jsonl_range(item))
+            records.extend(_read_jsonl_range(item, read))
         else:
             records.append(item)
     return _SignedPiece(sign_chunk(records, config), tuple((record.id, record.source) for record in records))
 
 
-def _read_jsonl_range(item: _JsonlRange) -> Iterator[Document | SkippedInput]:
+def _read_jsonl_range(item: _JsonlRange, read: ReadConfig) -> list[Document | SkippedInput]:
     """The records of one range of a JSONL file, identified as :func:`lineage.corpus.iter_corpus` does."""
     try:
         with open(item.path, "rb") as handle:
             handle.seek(item.start)
-            data = handle.read(item.end - item.start)
+            return list(read_jsonl(handle, item.label, read, first_line=item.first_line, end=item.end))
     except OSError as error:
         raise InputError(f"{item.path}: cannot read ({error.strerror}); check its permissions") from error
-    for line_number, raw in enumerate(data.split(b"\n"), start=item.first_line):
-        if raw.strip():
-            yield _jsonl_record(raw.rstrip(b"\r"), f"{item.label}:{line_number}")
 
 
 def _summary(piece: _SignedPiece) -> tuple[SignedChunk, tuple[tuple[str, str], ...]]:
@@ -372,7 +349,7 @@ def _distinct_pairs(pairs: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return np.column_stack([codes >> 32, codes & 0xFFFFFFFF]).reshape(-1, 2)
 
 
-def _raise_as_local_reader(paths: Sequence[str | Path]) -> None:
+def _raise_as_local_reader(paths: Sequence[str | Path], read: ReadConfig) -> None:
     """Raise the local reader's error for input with no records (nothing given, or nothing found)."""
-    for _ in iter_corpus(paths):
+    for _ in iter_corpus(paths, read=read):
         pass

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from lineage.candidates import band_keys, pairs_sharing_keys
 from lineage.corpus import iter_corpus
-from lineage.config import SignConfig
+from lineage.config import ReadConfig, SignConfig
 from lineage.stream import CHUNK, NO_SHINGLES, ShingleSpill, SignedChunk, chunks, sign_chunk, verify_spilled
 from lineage.types import Progress
 from lineage.verify import Similarities
@@ -29,8 +29,9 @@ class Engine(Protocol):
 
     name: str
 
-    def sign(self, paths: Sequence[str | Path], config: SignConfig, progress: Progress) -> Iterator[SignedChunk]:
-        """Read and sign the input; yield each chunk, in input order, once it is signed.
+    def sign(self, paths: Sequence[str | Path], config: SignConfig, progress: Progress,
+             read: ReadConfig | None = None) -> Iterator[SignedChunk]:
+        """Read (as ``read`` says) and sign the input; yield each chunk, in input order, once it is signed.
 
         The chunks yielded carry no shingles (``NO_SHINGLES``): the engine keeps them for :meth:`verify`.
         """
@@ -63,15 +64,16 @@ class LocalEngine:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def sign(self, paths: Sequence[str | Path], config: SignConfig, progress: Progress) -> Iterator[SignedChunk]:
+    def sign(self, paths: Sequence[str | Path], config: SignConfig, progress: Progress,
+             read: ReadConfig | None = None) -> Iterator[SignedChunk]:
         """Chunks are signed by a pool of ``workers`` processes once there is more than one chunk."""
-        read = 0
+        done = 0
         progress("signed", 0, 0)
-        for records, chunk in self._signed(chunks(iter_corpus(paths), self._chunk), config):
+        for records, chunk in self._signed(chunks(iter_corpus(paths, read=read), self._chunk), config):
             self._spill.append(chunk.shingles)
             self._signatures.append(chunk.signatures)
-            read += records
-            progress("signed", read, 0)
+            done += records
+            progress("signed", done, 0)
             yield replace(chunk, shingles=NO_SHINGLES)  # the spill has them
 
     def _signed(self, batches: Iterator[list], config: SignConfig) -> Iterator[tuple[int, SignedChunk]]:
