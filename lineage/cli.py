@@ -23,7 +23,7 @@ from lineage.errors import LineageError, SkippedInputError
 from lineage.pipeline import analyze as run_analysis
 from lineage.pipeline import compare as run_comparison
 from lineage.report import REPORT_FILES, count_noun, prepare_output_directory
-from lineage.types import Comparison, Family, Report, TreeEdge
+from lineage.types import NOT_PAGES, Comparison, Family, Report, TreeEdge
 
 _SHOWN = 5  # pairs and families listed in the summary
 _TREE_LINES = 12  # lines of each family's tree in the summary
@@ -101,11 +101,13 @@ def _read_options(command):
     return with_read
 
 
-_STRICT_HELP = "Exit with code 1 when any input record was skipped (the outputs are still written)."
+_STRICT_HELP = ("Exit with code 1 when any input record was skipped (the outputs are still written); "
+                "a crawl's records that hold no page (requests, images, scripts) do not count.")
 
 
 def _check_strict(skipped: dict[str, int], where: str) -> None:
     """Refuse a strict run that skipped input: one line with how many, of which kinds, and where the list is."""
+    skipped = {kind: count for kind, count in skipped.items() if kind not in NOT_PAGES}
     total = sum(skipped.values())
     if total:
         kinds = ", ".join(f"{count:,} {kind}" for kind, count in sorted(skipped.items()))

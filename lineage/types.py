@@ -58,6 +58,8 @@ SKIP_KINDS = {
     "same file": "a file already read under another path",
     "link loop": "a symbolic link to a directory that contains it",
 }
+#: Skip kinds that are no page at all: a crawl is full of them, so ``--strict`` lets them pass.
+NOT_PAGES = frozenset({"not HTML", "not a response"})
 
 
 @dataclass(frozen=True, slots=True)

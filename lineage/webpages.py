@@ -2,9 +2,10 @@
 
 A page's document is its extracted main text, without navigation, comments
 and bylines; offsets elsewhere index that text. Its title, canonical URL and
-publication date are kept when the page states them. A crawl file gives one
-document per HTML (or plain-text) response; every other record is listed as
-skipped with what it is.
+publication date are kept when the page states them (a crawl record's WARC-Date,
+when it was fetched, is the date only of a page that states none: lineage
+orders rewrites by publication). A crawl file gives one document per HTML (or
+plain-text) response; every other record is listed as skipped with what it is.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def page_document(data: bytes, doc_id: str, source: str, config: ReadConfig, *, 
     full = len(text) if len(text) > config.max_doc_chars else None
     return Document(
         doc_id, source, text[: config.max_doc_chars], encoding,
-        date=date or _meta_date(tree), url=url or _canonical_url(tree), title=(tree.title or "").strip() or None,
+        date=_meta_date(tree) or date, url=url or _canonical_url(tree), title=(tree.title or "").strip() or None,
         truncated_from=full,
     )
 

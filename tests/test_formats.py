@@ -142,7 +142,9 @@ def test_a_warc_gives_one_document_per_html_response_and_says_what_every_other_r
     assert summary[6:] == ["https://news.example/zh", "https://news.example/robots.txt", "not a response"]
     page_doc, zh = records[2], records[6]
     assert ARTICLE in page_doc.text and page_doc.url == "https://news.example/a"
-    assert page_doc.date.endswith("Z") and page_doc.title == "Harbour budget approved | City News"
+    # The date the page states beats the WARC-Date (when it was fetched); a page stating none has the latter.
+    assert page_doc.date == "2024-05-02T09:30:00Z" and page_doc.title == "Harbour budget approved | City News"
+    assert zh.date.endswith("Z") and zh.date[:4] >= "2026"
     assert (zh.encoding, zh.title) == ("gb18030", "张江")  # the HTTP header's charset
     assert records[7].text == ARTICLE
     assert records[3].reason == "WARC response of type image/png, not an HTML page"
@@ -150,6 +152,24 @@ def test_a_warc_gives_one_document_per_html_response_and_says_what_every_other_r
     assert all(r.source.startswith(f"{(tmp_path / 'crawl.warc.gz').as_posix()}@") for r in records)
     offsets = [int(r.source.rsplit("@", 1)[1]) for r in records]
     assert offsets == sorted(offsets) and data[offsets[2]:offsets[2] + 2] == b"\x1f\x8b"
+
+
+def test_strict_lets_pass_the_crawl_records_that_hold_no_page(tmp_path):
+    from click.testing import CliRunner
+
+    from lineage.cli import main
+
+    page = PAGE.encode()
+    records = [("request", "https://news.example/a", "", b"GET /a HTTP/1.1\r\n\r\n", ""),
+               ("response", "https://news.example/a", "text/html; charset=utf-8", page, "200 OK"),
+               ("response", "https://news.example/logo.png", "image/png", b"\x89PNG\r\n\x1a\n", "200 OK")]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "crawl.warc.gz").write_bytes(crawl(records))
+    strict = ["dedup", str(tmp_path / "in"), "-o", str(tmp_path / "kept.jsonl"), "-q", "--strict"]
+    assert CliRunner().invoke(main, strict).exit_code == 0
+    (tmp_path / "in" / "empty.txt").write_text("", encoding="utf-8")  # a page that should have been one
+    result = CliRunner().invoke(main, strict)
+    assert result.exit_code == 1 and "1 input record skipped (1 empty)" in result.stderr
 
 
 @pytest.mark.parametrize("name, pack", [
