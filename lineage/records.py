@@ -32,6 +32,9 @@ _HIGH_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
 _LOOKAHEAD = 12  # bytes kept back at a piece's end so that no escape or surrogate pair is cut
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def line_limit(config: ReadConfig) -> int:
     """Bytes of a JSONL line read whole; a longer line is read in pieces (UTF-8 takes at most 4 bytes a character)."""
     return 4 * config.max_doc_chars + _STRUCTURE_SLACK
@@ -170,6 +173,7 @@ def _document(record: object, source: str, config: ReadConfig, encoding: str,
     text = record.get(config.text_field)
     if not isinstance(text, str):
         return SkippedInput(doc_id, source, "invalid JSONL record", f'no "{config.text_field}" string in the record')
+    text = _scalar_values(text)
     if not text.strip():
         return SkippedInput(doc_id, source, "empty", "empty", encoding=encoding, chars=len(text))
     full = cut.get(text)
@@ -190,14 +194,22 @@ def _record_id(value: object, source: str) -> str | None:
         return source
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
-    text = str(value)
+    text = _scalar_values(str(value))
     if not text.strip() or _CONTROL_IN_ID.search(text):
         return None
     return text
 
 
 def _optional_str(value: object) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else _scalar_values(str(value))
+
+
+def _scalar_values(text: str) -> str:
+    """``text`` with each lone surrogate (JSON's ``"\\ud800"``, which no encoder can write) made U+FFFD.
+
+    One character for one, so offsets do not move; json has already joined every valid pair.
+    """
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
 
 
 def _until_newline(pieces: Iterable[bytes]) -> Iterator[bytes]:

@@ -305,3 +305,16 @@ def test_the_read_options_reach_analyze_from_the_command_line(tmp_path):
     assert (report["parameters"]["text_field"], report["parameters"]["max_doc_chars"]) == ("body", 5000)
     result = CliRunner().invoke(main, ["analyze", str(tmp_path), "-o", str(out), "--max-doc-chars", "10"])
     assert result.exit_code == 2 and "--max-doc-chars" in result.stderr
+
+
+def test_lone_surrogates_in_jsonl_become_replacement_characters_and_the_report_writes(tmp_path):
+    """JSON may escape half a surrogate pair ("\\ud800"), which no UTF-8 writer can write: it becomes U+FFFD."""
+    lines = ['{"id": "a\\ud800", "text": "x\\udc00 ' + ARTICLE + '", "url": "http://e.example/\\ud83d"}',
+             '{"id": "b", "text": "pair \\ud83d\\ude00 kept ' + ARTICLE + '"}']
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first, second = read_corpus([tmp_path / "in.jsonl"])
+    assert (first.id, first.text[:2], first.url) == ("a\ufffd", "x\ufffd", "http://e.example/\ufffd")
+    assert "\U0001F600" in second.text
+    report = lineage.analyze([tmp_path / "in.jsonl"])
+    report.write(tmp_path / "out")
+    assert "a\ufffd" in (tmp_path / "out" / "report.json").read_text(encoding="utf-8")
