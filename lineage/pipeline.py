@@ -116,6 +116,7 @@ def analyze(
         records += near
         from_index = len(near)
         log.info("%d near documents added from the index %s", from_index, index)
+    records, truncated = _truncated(records)
     injections = _injections(records)
     hidden = {} if config.injection.keep else injections
     documents, shingled, skipped = _shingle_documents(records, config.shingle, hidden, report_progress)
@@ -123,6 +124,8 @@ def analyze(
     stats: dict[str, Any] = {"inputs": len(records) - from_index}
     if index is not None:
         stats["index"] = {"path": str(index), "documents": from_index}
+    if truncated:
+        stats["truncated"] = {"max_chars": MAX_CHARS, "documents": truncated}
 
     matrix, column_hashes, boilerplate_hashes = _drop_boilerplate(shingled, config.boilerplate)
     boilerplate = len(boilerplate_hashes)
@@ -235,6 +238,22 @@ def _config(options: dict[str, Any]) -> AnalyzeConfig:
 
 
 _SHINGLE_BATCH = 2048  # documents tokenised and hashed together: large enough to amortise, small in memory
+# Characters of a document analysed: a 100 MB dump is cut to its start, so that every stage's work
+# and memory per document are bounded (a book is about 1,000,000 characters; a web page far less).
+MAX_CHARS = 2_000_000
+
+
+def _truncated(
+    records: Sequence[Document | SkippedInput],
+) -> tuple[list[Document | SkippedInput], dict[str, int]]:
+    """The records with each document cut to its first ``MAX_CHARS`` characters, and the full length of each cut."""
+    cut = {record.id: len(record.text) for record in records
+           if isinstance(record, Document) and len(record.text) > MAX_CHARS}
+    if not cut:
+        return list(records), {}
+    for doc_id, chars in cut.items():
+        log.warning("%s: %d characters, only the first %d are analysed", doc_id, chars, MAX_CHARS)
+    return [replace(record, text=record.text[:MAX_CHARS]) if record.id in cut else record for record in records], cut
 
 
 def _injections(records: Sequence[Document | SkippedInput]) -> dict[str, tuple[Injection, ...]]:
