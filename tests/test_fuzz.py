@@ -28,11 +28,11 @@ from lineage.shingles import minhash_inputs, shingle_hashes, shingle_sets
 from lineage.signatures import minhash_signatures
 from lineage.text import normalize, tokenize
 
-SCALE = int(os.environ.get("LINEAGE_FUZZ_SCALE", "1"))
+SCALE = float(os.environ.get("LINEAGE_FUZZ_SCALE", "1"))
 
 
 def examples(count: int) -> settings:
-    return settings(max_examples=count * SCALE, deadline=None)
+    return settings(max_examples=max(1, round(count * SCALE)), deadline=None)
 
 
 HOSTILE = (
