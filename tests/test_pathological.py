@@ -75,9 +75,12 @@ def test_pages_without_words_are_skipped_as_too_short_and_pair_with_nothing(repo
     assert not any(pair.a.startswith(WORDLESS) or pair.b.startswith(WORDLESS) for pair in report.pairs)
 
 
-def test_one_word_a_million_times_is_one_shingle_and_seeds_no_passage(report):
+def test_one_word_a_million_times_is_cut_reported_one_shingle_and_seeds_no_passage(report):
+    # 5,000,000 characters: analysed up to MAX_CHARS, and the cut said; the other pages are shorter.
+    assert report.stats["truncated"] == {"max_chars": MAX_CHARS,
+                                         "documents": {"repeated.txt": 5_000_000, "repeated_copy.txt": 5_000_000}}
     sizes = {doc.id: doc.shingles for doc in report.documents}
-    assert sizes["repeated.txt"] == sizes["repeated_copy.txt"] == 1  # a million 3-grams, all "spam spam spam"
+    assert sizes["repeated.txt"] == sizes["repeated_copy.txt"] == 1  # all 3-grams are "spam spam spam"
     # One shared shingle is below min_shared: the copies are no reported pair, and no passage is aligned.
     assert not any("repeated" in pair.a or "repeated" in pair.b for pair in report.pairs)
 
