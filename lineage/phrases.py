@@ -25,9 +25,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from rapidfuzz.distance import Indel
-
-from lineage.passages import DocumentTokens, document_tokens
+from lineage.passages import DocumentTokens, document_tokens, opcodes
 from lineage.types import Injection, Occurrence, Pair, Phrase
 
 _SAME_OCCURRENCE = 0.8  # overlap, as a share of the longer span, that makes two occurrences one
@@ -136,7 +134,7 @@ def _pattern(reference: DocumentTokens, others: list[DocumentTokens]) -> tuple[s
     matches = []  # per other occurrence: reference token -> its token, or -1
     for other in others:
         match = [-1] * n
-        for op in Indel.opcodes(reference.hashes.tolist(), other.hashes.tolist()):
+        for op in opcodes(reference.hashes.tolist(), other.hashes.tolist()):
             if op.tag == "equal":
                 for offset in range(op.src_end - op.src_start):
                     match[op.src_start + offset] = op.dest_start + offset

@@ -119,6 +119,7 @@ def analyze(
         records += near
         from_index = len(near)
         log.info("%d near documents added from the index %s", from_index, index)
+    records = _truncated(records, config.read.max_doc_chars)
     injections = _injections(records)
     hidden = {} if config.injection.keep else injections
     documents, shingled, skipped = _shingle_documents(records, config.shingle, hidden, report_progress)
@@ -239,6 +240,17 @@ def _config(options: dict[str, Any]) -> AnalyzeConfig:
 
 
 _SHINGLE_BATCH = 2048  # documents tokenised and hashed together: large enough to amortise, small in memory
+def _truncated(records: Sequence[Document | SkippedInput], limit: int) -> list[Document | SkippedInput]:
+    """The records with each document longer than ``limit`` characters cut to it, its full length kept.
+
+    The readers cut what they read already (``--max-doc-chars``); this cuts what came another way
+    (an index's neighbours, a caller's records), so that every stage's work per document is bounded.
+    """
+    cut = {record.id for record in records if isinstance(record, Document) and len(record.text) > limit}
+    for doc_id in sorted(cut):
+        log.warning("%s: longer than %d characters; only the first %d are analysed", doc_id, limit, limit)
+    return [replace(record, text=record.text[:limit], truncated_from=record.truncated_from or len(record.text))
+            if record.id in cut else record for record in records]
 
 
 def _injections(records: Sequence[Document | SkippedInput]) -> dict[str, tuple[Injection, ...]]:

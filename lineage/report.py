@@ -7,12 +7,16 @@ never leaves a half-written report.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import re
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,14 +109,35 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
     try:
         for name in REPORT_FILES:
             staged.append((_write_temporary(out / name, contents[name]), out / name))
-        for temporary, path in staged:
-            os.replace(temporary, path)
+        with _ctrl_c_held():
+            for temporary, path in staged:
+                os.replace(temporary, path)
     except OSError as error:
-        for temporary, _ in staged:
-            Path(temporary).unlink(missing_ok=True)
         target = error.filename or out
         raise OutputError(f"{target}: cannot write ({error.strerror}); check the output directory") from error
+    finally:  # failed or interrupted (Ctrl-C while staging): no temporary is left behind
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
     return [path for _, path in staged]
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C waits until the block is done, so that the report files are renamed into place all or none.
+
+    (SIGKILL cannot wait: killed between two renames, about a millisecond, the set is mixed.)
+    """
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
+        yield  # only the main thread handles signals; None: a handler Python did not install
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
 
 
 def report_dict(report: Report) -> dict[str, Any]:

@@ -7,9 +7,12 @@ like character n-grams.
 
 A token is what this regular expression (``regex`` module syntax) matches::
 
-    [CJK]\\p{M}*  |  W+ (?: [APOSTROPHE] W+ | (?<=\\p{N}) [.,] \\p{N}+ )*
+    [CJK]\\p{M}*  |  [W--\\p{M}] W* (?: [APOSTROPHE] W+ | (?<=\\p{N}) [.,] \\p{N}+ )*
 
-where W is a letter, digit or mark outside CJK. The tokeniser runs it as a
+where W is a letter, digit or mark outside CJK. A mark with no letter before
+it (an emoji's variation selector, a stray accent, a keycap after a space)
+starts no token: pages made of emoji or of combining characters have no
+words, rather than words that every such page shares. The tokeniser runs it as a
 compiled scan over the code points of many texts at once, driven by a table of
 each code point's character classes, which is built from that very ``regex``
 module's Unicode properties; the tests hold the expression as the oracle.
@@ -205,7 +208,7 @@ def _scan(codepoints, table, text_starts):  # pragma: no cover - compiled
             i += 1
             while i < n and table[codepoints[i]] & _MARK:
                 i += 1
-        elif flags & _WORD:
+        elif flags & _WORD and not flags & _MARK:
             start = i
             i += 1
             while i < n and table[codepoints[i]] & _WORD:

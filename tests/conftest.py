@@ -7,6 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run and keep no example database, so CI is
+# deterministic; LINEAGE_FUZZ_SCALE=N (tests/test_fuzz.py) multiplies the examples for a deep run.
+settings.register_profile("lineage", derandomize=True, database=None, deadline=None)
+settings.load_profile("lineage")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -170,3 +172,32 @@ def test_reader_throughput_reads_every_page_in_every_form_and_scores_the_main_te
         assert results["quality"][form]["recall"] > 0.95 and results["quality"][form]["precision"] > 0.8
     module = importlib.import_module("readers")
     assert module.overlap("a b c", "a b d e") == (2 / 3, 2 / 4)
+
+
+def test_pathological_runs_both_commands_on_a_page_and_its_copy(tmp_path):
+    results = run("pathological", tmp_path, "--cases", "rtl", "--scale", "0.001")
+    runs = {(row["case"], row["command"]): row for row in results["runs"]}
+    assert set(runs) == {("startup", "--version"), ("rtl", "analyze"), ("rtl", "dedup")}
+    assert all(row["seconds"] > 0 and row["peak_rss_bytes"] > 0 for row in runs.values())
+    assert runs["rtl", "analyze"]["pairs"] == 1 and runs["rtl", "analyze"]["passages"] >= 1
+    assert runs["rtl", "dedup"]["removed"] == 1
+
+
+def test_fuzz_counts_every_propertys_examples(tmp_path):
+    # A child process: the suite reads its scale when imported, and pytest has imported it already.
+    out = tmp_path / "fuzz.json"
+    subprocess.run([sys.executable, str(BENCHMARKS / "fuzz.py"), "--scale", "0.01", "--json", str(out)], check=True,
+                   cwd=BENCHMARKS, capture_output=True)
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["failed"] == [] and len(results["properties"]) >= 10
+    assert all(row["passed"] >= 1 for row in results["properties"])
+    assert results["examples"] == sum(row["examples"] for row in results["properties"])
+
+
+def test_atheris_harness_checks_an_input_without_atheris():
+    module = importlib.import_module("atheris_fuzz")
+    before = dict(module.EXECUTIONS)
+    for data in (b"", b"\xff\xfe\x00\xd8", "上海 glow never sleeps. The glow never sleeps".encode(), b"\x00\x01\x02" * 50):
+        module.check(data)
+    assert module.EXECUTIONS["inputs"] == before["inputs"] + 4
+    assert module.EXECUTIONS["decoded"] >= before["decoded"] + 2 and module.EXECUTIONS["passages"] > before["passages"]

@@ -41,6 +41,11 @@ def test_no_tokens_in_punctuation_or_whitespace():
     assert len(tokenize(" \n\t—…!?,. ")) == 0
 
 
+def test_a_mark_with_no_letter_before_it_starts_no_token():
+    assert len(tokenize("❤️ 👍🏽 ✨️ \u0301\u0308 \u20e3")) == 0  # variation selectors, stray accents, a keycap
+    assert surfaces("cafe\u0301 \u0301ete 上\u3099 1\ufe0f\u20e3") == ["cafe\u0301", "ete", "上\u3099", "1\ufe0f\u20e3"]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_offsets_point_at_the_token_text(text):
@@ -70,7 +75,8 @@ def test_tokens_survive_any_whitespace_between_them(words):
 # The tokeniser's definition, as a regular expression: the compiled scan must match it exactly.
 _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\u30fc\uff70"
 _W = rf"[[\p{{L}}\p{{N}}\p{{M}}]--[{_CJK}]]"
-ORACLE = regex.compile(rf"[{_CJK}]\p{{M}}*|{_W}+(?:['\u2019\u02bc]{_W}+|(?<=\p{{N}})[.,]\p{{N}}+)*", regex.VERSION1)
+ORACLE = regex.compile(rf"[{_CJK}]\p{{M}}*|[{_W}--\p{{M}}]{_W}*(?:['\u2019\u02bc]{_W}+|(?<=\p{{N}})[.,]\p{{N}}+)*",
+                       regex.VERSION1)
 # Characters at the edges of the token rules, so that random strings hit them often.
 TRICKY = st.sampled_from(list("aZé9٣.,'\u2019\u02bc -\u0301\u3099上海カーｶ서\x00\n😀ﬁß\u0130Σ\u2028"))
 
