@@ -33,6 +33,7 @@ _LOOKAHEAD = 12  # bytes kept back at a piece's end so that no escape or surroga
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # in a JSON line: a surrogate, maybe half a pair
 
 
 def line_limit(config: ReadConfig) -> int:
@@ -153,15 +154,22 @@ def _record(line: bytes, source: str, config: ReadConfig, raw: bool) -> Document
         return SkippedInput(source, source, "not UTF-8", "JSONL line is not valid UTF-8")
     except json.JSONDecodeError as error:
         return SkippedInput(source, source, "invalid JSON", f"invalid JSON at column {error.colno}: {error.msg}")
-    document = _document(record, source, config, "utf-8", {})
+    document = _document(record, source, config, "utf-8", {}, b"\\u" in line and bool(_SURROGATE_ESCAPE.search(line)))
     if raw and isinstance(document, Document) and document.truncated_from is None:
         return replace(document, raw=decoded)
     return document
 
 
 def _document(record: object, source: str, config: ReadConfig, encoding: str,
-              cut: dict[str, int]) -> Document | SkippedInput:
-    """A document from a parsed record; ``cut`` gives the full length of strings cut while the line was read."""
+              cut: dict[str, int], scrub: bool = False) -> Document | SkippedInput:
+    """A document from a parsed record; ``cut`` gives the full length of strings cut while the line was read.
+
+    With ``scrub`` (the line escapes a surrogate), lone surrogates in the fields read become U+FFFD.
+    """
+    if scrub and isinstance(record, dict):
+        fields = (config.id_field, config.text_field, config.date_field, config.url_field)
+        record = {**record, **{name: _scalar_values(record[name]) for name in fields
+                               if isinstance(record.get(name), str)}}
     if not isinstance(record, dict):
         return SkippedInput(source, source, "invalid JSONL record",
                             f'the line is not an object like {{"{config.id_field}": ..., "{config.text_field}": ...}}')
@@ -173,7 +181,6 @@ def _document(record: object, source: str, config: ReadConfig, encoding: str,
     text = record.get(config.text_field)
     if not isinstance(text, str):
         return SkippedInput(doc_id, source, "invalid JSONL record", f'no "{config.text_field}" string in the record')
-    text = _scalar_values(text)
     if not text.strip():
         return SkippedInput(doc_id, source, "empty", "empty", encoding=encoding, chars=len(text))
     full = cut.get(text)
@@ -194,14 +201,14 @@ def _record_id(value: object, source: str) -> str | None:
         return source
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
-    text = _scalar_values(str(value))
+    text = str(value)
     if not text.strip() or _CONTROL_IN_ID.search(text):
         return None
     return text
 
 
 def _optional_str(value: object) -> str | None:
-    return None if value is None else _scalar_values(str(value))
+    return None if value is None else str(value)
 
 
 def _scalar_values(text: str) -> str:
@@ -233,7 +240,7 @@ def _long_record(head: bytes, rest: Iterator[bytes], source: str, config: ReadCo
         record = json.loads(compact)
     except json.JSONDecodeError as error:
         return SkippedInput(source, source, "invalid JSON", f"invalid JSON in a line too long to hold whole ({error.msg})")
-    return _document(record, source, config, "utf-8", cut)
+    return _document(record, source, config, "utf-8", cut, scrub=True)
 
 
 class _TooLarge(ValueError):
