@@ -1,7 +1,7 @@
 """`lineage dedup` at scale: wall time, peak memory and recall, against a minimal rensa pipeline.
 
 Usage: python benchmarks/dedup_scale.py [--sizes 100000 1000000] [--repeats 3] [--peer-max 100000]
-                                        [--dask-max 100000] [--seed 1] [--data DIR] [--json OUT]
+                                        [--dask-max 100000] [--seed 1] [--data DIR] [--json OUT] [--no-recall]
 
 Each run is a child process; wall time and the child's peak resident set size
 (wait4's rusage) are recorded, and the table shows medians of --repeats runs.
@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data", type=Path, default=DATA, help="where the synthetic corpora are kept")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--no-recall", action="store_true", help="skip the recall figures (minutes at 100,000)")
     parser.add_argument("--rensa-child", nargs=2, metavar=("CORPUS", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rensa_child:
@@ -223,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             result["runs"] = [{"seconds": round(seconds, 3), "peak_rss_bytes": rss} for seconds, rss in runs]
             print(f"{size:>10}  {name:<22}{result['seconds']:>9.1f}{result['peak_rss_bytes'] / 2**30:>9.2f} GiB")
         row["kept"] = kept
-        if size <= args.peer_max:
+        if size <= args.peer_max and not args.no_recall:
             row["recall"] = recall_figures(path, rensa_pairs)
             print(f"{size:>10}  recall: {row['recall']}")
         rows.append(row)
