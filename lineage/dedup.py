@@ -38,6 +38,7 @@ from lineage.config import DedupConfig, ReadConfig
 from lineage.corpus import iter_corpus, stdin_copy
 from lineage.engines import Engine, LocalEngine
 from lineage.errors import ConfigError, InputError, OutputError
+from lineage.report import ctrl_c_held
 from lineage.types import Document, Progress, SkippedInput, no_progress
 
 log = logging.getLogger(__name__)
@@ -249,8 +250,9 @@ def _write_outputs(
         if records != expected:
             raise InputError(f"the input changed while it was deduplicated ({expected} records read first, {records} "
                              "then); nothing was written; run again on input that is not being written to")
-        for temporary, path in zip(staged, (kept_path, removed_path)):
-            os.replace(temporary, path)
+        with ctrl_c_held():  # the kept and the removed file are replaced together or not at all
+            for temporary, path in zip(staged, (kept_path, removed_path)):
+                os.replace(temporary, path)
     except OSError as error:
         raise OutputError(f"{error.filename or kept_path}: cannot write ({error.strerror}); pass another -o") from error
     finally:

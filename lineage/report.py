@@ -109,7 +109,7 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
     try:
         for name in REPORT_FILES:
             staged.append((_write_temporary(out / name, contents[name]), out / name))
-        with _ctrl_c_held():
+        with ctrl_c_held():
             for temporary, path in staged:
                 os.replace(temporary, path)
     except OSError as error:
@@ -122,8 +122,8 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def _ctrl_c_held() -> Iterator[None]:
-    """Ctrl-C waits until the block is done, so that the report files are renamed into place all or none.
+def ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C waits until the block is done, so that a set of output files is renamed into place all or none.
 
     (SIGKILL cannot wait: killed between two renames, about a millisecond, the set is mixed.)
     """

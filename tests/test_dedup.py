@@ -209,3 +209,26 @@ def test_spilled_verification_by_blocks_matches_in_memory_merging(monkeypatch, b
                 assert 0 < near.sum() and (min_jaccard == 0.0 or near.sum() < len(near))
                 for field in ("a", "b", "shared", "jaccard", "score"):
                     np.testing.assert_array_equal(getattr(found, field), getattr(expected, field)[order][near])
+
+
+def test_ctrl_c_while_the_outputs_are_renamed_still_replaces_both(tmp_path, monkeypatch):
+    """Ctrl-C between the two renames waits for the second: kept and removed never come from two runs."""
+    import os
+    import signal
+
+    source = _write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": _text(1)}, {"id": "b", "text": _text(1)}])
+    kept, removed = tmp_path / "kept.jsonl", tmp_path / "removed.jsonl"
+    kept.write_text("old\n", encoding="utf-8")
+    removed.write_text("old\n", encoding="utf-8")
+    real_replace = os.replace
+
+    def interrupted(temporary, path):
+        real_replace(temporary, path)
+        if path == kept:
+            os.kill(os.getpid(), signal.SIGINT)  # as if Ctrl-C came right after the first rename
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        dedup([source], kept, config=DedupConfig(), engine=LocalEngine(workers=1))
+    assert [line["id"] for line in _lines(kept)] == ["a"]
+    assert [line["id"] for line in _lines(removed)] == ["b"]
