@@ -244,7 +244,7 @@ def _long_record(head: bytes, rest: Iterator[bytes], source: str, config: ReadCo
 
 
 class _TooLarge(ValueError):
-    pass
+    """A line's structure (not its strings, which are cut) is too large to hold."""
 
 
 def _compact_line(head: bytes, rest: Iterator[bytes], keep: int) -> tuple[bytes, dict[str, int]]:
