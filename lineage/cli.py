@@ -105,6 +105,19 @@ _STRICT_HELP = ("Exit with code 1 when any input record was skipped (the outputs
                 "a crawl's records that hold no page (requests, images, scripts) do not count.")
 
 
+def _run_options(command):
+    """--strict, --progress, -q and -v, which analyze and dedup share."""
+    for option in reversed((
+        click.option("--strict", is_flag=True, help=_STRICT_HELP),
+        click.option("--progress", "show_progress", is_flag=True,
+                     help="Show each stage's progress on stderr even when it is not a terminal (it is shown on one)."),
+        click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors."),
+        click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr)."),
+    )):
+        command = option(command)
+    return command
+
+
 def _check_strict(skipped: dict[str, int], where: str) -> None:
     """Refuse a strict run that skipped input: one line with how many, of which kinds, and where the list is."""
     skipped = {kind: count for kind, count in skipped.items() if kind not in NOT_PAGES}
@@ -150,11 +163,7 @@ def _check_strict(skipped: dict[str, int], where: str) -> None:
 @click.option("--index", "index_db", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also analyse the documents of this index (lineage index build) that are near duplicates of INPUTS.")
 @_read_options
-@click.option("--strict", is_flag=True, help=_STRICT_HELP)
-@click.option("--progress", "show_progress", is_flag=True,
-              help="Show each stage's progress on stderr even when it is not a terminal (it is shown on one).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
+@_run_options
 def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int, seed: int, threshold: float,
             recall: float, max_df: float, rare_max_df: int, min_shared: int, family_threshold: float,
             neighbours: int, passages: str, bootstrap: int | None, keep_injections: bool, index_db: Path | None,
@@ -227,11 +236,7 @@ def _near_duplicate_options(command):
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Workers of the local Dask cluster started without --scheduler  [default: 2]")
 @_read_options
-@click.option("--strict", is_flag=True, help=_STRICT_HELP)
-@click.option("--progress", "show_progress", is_flag=True,
-              help="Show each stage's progress on stderr even when it is not a terminal (it is shown on one).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does (on stderr).")
+@_run_options
 def dedup(inputs: tuple[Path, ...], output: Path, removed: Path | None, config: DedupConfig, engine: str,
           scheduler: str | None, workers: int | None, read: ReadConfig, strict: bool, show_progress: bool,
           quiet: bool, verbose: bool) -> None:
