@@ -16,12 +16,12 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from importlib import resources
-from itertools import accumulate
+from itertools import accumulate, islice
 from typing import Any
 
 from lineage.passages import document_tokens, variant_spans
 from lineage.plots import dendrogram_figure, lineage_figure
-from lineage.report import figure_bytes, report_dict
+from lineage.report import figure_bytes, report_sections
 from lineage.types import Report
 
 # What one file holds: every document, family, fingerprint and operator, and the strongest of the rest.
@@ -86,10 +86,10 @@ def _payload(report: Report) -> dict[str, Any]:
     documents are referred to by their row. Character
     offsets are converted to UTF-16 units, which JavaScript strings count.
     """
-    data = report_dict(report)
+    data = report_sections(report)  # pairs and phrases made only as far as the page shows them
     index = {doc["id"]: k for k, doc in enumerate(data["documents"])}
-    pairs = data["pairs"][:_MAX_PAIRS]
-    phrases = data["phrases"][:_MAX_PHRASES]
+    pairs = list(islice(data["pairs"], _MAX_PAIRS))
+    phrases = list(islice(data["phrases"], _MAX_PHRASES))
     embedded = _embedded_texts(report, pairs, phrases)
     utf16 = {doc_id: _utf16_offsets(report.texts[doc_id]) for doc_id in embedded}
     spans = _variant_spans(report, pairs, embedded)
@@ -99,8 +99,8 @@ def _payload(report: Report) -> dict[str, Any]:
         "summary": data["summary"],
         "fields": {"documents": _DOCUMENT_FIELDS, "pairs": _PAIR_FIELDS},
         "limits": {
-            "pairs": [len(pairs), len(data["pairs"])],
-            "phrases": [len(phrases), len(data["phrases"])],
+            "pairs": [len(pairs), len(report.pairs)],
+            "phrases": [len(phrases), len(report.phrases)],
             "texts": [len(embedded), len(report.texts)],
             "text_budget": _TEXT_BUDGET,
             "shown_chars": _SHOWN_CHARS,

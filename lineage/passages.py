@@ -409,11 +409,11 @@ def _passage(a: DocumentTokens, b: DocumentTokens, a0: int, a1: int, b0: int, b1
         a_end=a_end,
         b_start=b_start,
         b_end=b_end,
-        a_text=a.text[a_start:a_end],
-        b_text=b.text[b_start:b_end],
         score=round(2 * aligned / ((a1 - a0) + (b1 - b0)), 6),
         aligned=aligned,
         pattern=_pattern(a, b, a0, b0, aligned_ops),
+        text_a=a.text,
+        text_b=b.text,
     )
 
 

@@ -178,15 +178,35 @@ def family_template(
     length, from ``lengths``). Returns the template and its phrase ids;
     ``("", ())`` when the members share no phrase.
     """
-    inside = set(members)
-    kept: list[tuple[float, str, str]] = []
+    return family_templates(phrases, [members], lengths, limit)[0]
+
+
+def family_templates(
+    phrases: Sequence[Phrase],
+    families: Sequence[Sequence[str]],
+    lengths: Mapping[str, int],
+    limit: int = TEMPLATE_PHRASES,
+) -> list[tuple[str, tuple[str, ...]]]:
+    """:func:`family_template` for each family in ``families`` (lists of member ids), in one pass over the phrases.
+
+    Each occurrence is looked at once, so the cost grows with the corpus, not
+    with families times phrases (a 100,000-document corpus has thousands of both).
+    """
+    family_of = {member: number for number, members in enumerate(families) for member in members}
+    kept: list[list[tuple[float, str, str]]] = [[] for _ in families]
     for phrase in phrases:
-        found = [occurrence for occurrence in phrase.occurrences if occurrence.doc in inside]
-        if len({occurrence.doc for occurrence in found}) < 2:
-            continue
-        spots = [occurrence.start / max(lengths[occurrence.doc], 1) for occurrence in found]
-        kept.append((float(np.median(spots)), phrase.id, phrase.pattern))
-        if len(kept) == limit:
-            break
-    kept.sort()
-    return " … ".join(pattern for _, _, pattern in kept), tuple(phrase_id for _, phrase_id, _ in kept)
+        found: dict[int, list[Occurrence]] = defaultdict(list)
+        for occurrence in phrase.occurrences:
+            number = family_of.get(occurrence.doc)
+            if number is not None and len(kept[number]) < limit:
+                found[number].append(occurrence)
+        for number, occurrences in found.items():
+            if len({occurrence.doc for occurrence in occurrences}) < 2:
+                continue
+            spots = [occurrence.start / max(lengths[occurrence.doc], 1) for occurrence in occurrences]
+            kept[number].append((float(np.median(spots)), phrase.id, phrase.pattern))
+    templates = []
+    for chosen in kept:
+        chosen.sort()
+        templates.append((" … ".join(pattern for _, _, pattern in chosen), tuple(phrase_id for _, phrase_id, _ in chosen)))
+    return templates

@@ -35,7 +35,7 @@ from lineage.index import neighbours_for_analysis
 from lineage.injections import find_injections, masked
 from lineage.operators import find_operators
 from lineage.passages import align, document_tokens, pair_passages, segments
-from lineage.phrases import family_template, merge_phrases
+from lineage.phrases import family_templates, merge_phrases
 from lineage.shingles import concatenate, incidence_matrix, shingle_sets
 from lineage.signatures import minhash_signatures
 from lineage.text import word_counts
@@ -184,9 +184,9 @@ def analyze(
                             _rarity(matrix, column_hashes, boilerplate_hashes, config.shingle), hidden)
     stats["phrases"] = len(phrases)
     lengths = {doc.id: len(doc.text) for doc in documents}
-    for number, family in enumerate(families):
-        template, used = family_template(phrases, family.members, lengths)
-        families[number] = replace(family, template=template, template_phrases=used)
+    templates = family_templates(phrases, [family.members for family in families], lengths)
+    families = [replace(family, template=template, template_phrases=used)
+                for family, (template, used) in zip(families, templates)]
     stats["passages"] = sum(len(found) for found in passages)
     stats["pairs_with_passages"] = sum(1 for found in passages if found)
     log.info("%d pairs reported, %d shared passages; %d families", len(pairs), stats["passages"], len(families))
@@ -240,6 +240,9 @@ def _config(options: dict[str, Any]) -> AnalyzeConfig:
 
 
 _SHINGLE_BATCH = 2048  # documents tokenised and hashed together: large enough to amortise, small in memory
+_PASSAGES_PER_CHUNK = 20_000  # passage or phrase texts shingled together (boilerplate, rarity)
+
+
 def _truncated(records: Sequence[Document | SkippedInput], limit: int) -> list[Document | SkippedInput]:
     """The records with each document longer than ``limit`` characters cut to it, its full length kept.
 
@@ -445,6 +448,9 @@ def _rarity(
     frequency = np.bincount(matrix.indices, minlength=matrix.shape[1])
 
     def rarity(texts: list[str]) -> npt.NDArray[np.float64]:
+        if len(texts) > _PASSAGES_PER_CHUNK:  # a chunk at a time, as their shingles take gigabytes
+            return np.concatenate([rarity(texts[lo : lo + _PASSAGES_PER_CHUNK])
+                                   for lo in range(0, len(texts), _PASSAGES_PER_CHUNK)])
         rows, _ = shingle_sets(texts, config)
         position = np.clip(np.searchsorted(column_hashes, rows.hashes), 0, max(len(column_hashes) - 1, 0))
         found = (column_hashes[position] == rows.hashes) if len(column_hashes) else np.zeros(len(rows.hashes), bool)
@@ -464,11 +470,15 @@ def _without_boilerplate(
     flat = [passage for found in passages for passage in found]
     if len(boilerplate) == 0 or not flat:
         return passages, 0
-    rows, _ = shingle_sets([passage.a_text for passage in flat], config)
-    sizes = np.diff(rows.indptr)
-    in_boilerplate = np.bincount(np.repeat(np.arange(len(flat)), sizes), weights=np.isin(rows.hashes, boilerplate),
-                                 minlength=len(flat))
-    furniture = {id(passage) for passage, count, size in zip(flat, in_boilerplate, sizes) if size and 2 * count >= size}
+    furniture = set()
+    for lo in range(0, len(flat), _PASSAGES_PER_CHUNK):  # a chunk at a time: all their shingles took gigabytes
+        chunk = flat[lo : lo + _PASSAGES_PER_CHUNK]
+        rows, _ = shingle_sets([passage.a_text for passage in chunk], config)
+        sizes = np.diff(rows.indptr)
+        in_boilerplate = np.bincount(np.repeat(np.arange(len(chunk)), sizes),
+                                     weights=np.isin(rows.hashes, boilerplate), minlength=len(chunk))
+        furniture |= {id(passage) for passage, count, size in zip(chunk, in_boilerplate, sizes)
+                      if size and 2 * count >= size}
     kept = [tuple(passage for passage in found if id(passage) not in furniture) for found in passages]
     return kept, len(furniture)
 

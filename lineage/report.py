@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
 import os
 import re
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ _TOP_PASSAGES = 20
 _BACKTICK_RUNS = re.compile(r"`+")
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]|#]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_CHUNK_CHARS = 1 << 20
+_END = object()  # the end of an iterator, for next()
 _PAIR_COLUMNS = ("a", "b", "score", "jaccard", "containment_a", "containment_b", "shared_shingles", "coverage",
                  "found_by", "family")
 
@@ -64,20 +67,35 @@ def prepare_output_directory(
 
 
 def json_text(value: Any, depth: int = 0) -> str:
-    """JSON with objects spread over lines and one line per list item: readable and diffable.
+    """JSON with objects spread over lines and one line per list item: readable and diffable."""
+    return "".join(json_chunks(value, depth))
 
-    ``json.dumps(indent=...)`` falls back to the pure-Python encoder (32 s of a
-    100,000-document run); here each list item and scalar goes to the C encoder.
+
+def json_chunks(value: Any, depth: int = 0) -> Iterator[str]:
+    """:func:`json_text` in pieces, one per list item, so that a large report is written without being held.
+
+    Iterators (a report's pairs and phrases) are written as lists. ``json.dumps(indent=...)``
+    falls back to the pure-Python encoder (32 s of a 100,000-document run); here
+    each list item and scalar goes to the C encoder.
     """
     pad, inner = "  " * depth, "  " * (depth + 1)
     if isinstance(value, dict) and value:
-        items = [f"{inner}{json.dumps(str(key), ensure_ascii=False)}: {json_text(item, depth + 1)}"
-                 for key, item in value.items()]
-        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
-    if isinstance(value, list) and value and isinstance(value[0], (dict, list)):
-        items = [inner + json.dumps(item, ensure_ascii=False) for item in value]
-        return "[\n" + ",\n".join(items) + f"\n{pad}]"
-    return json.dumps(value, ensure_ascii=False)
+        for number, (key, item) in enumerate(value.items()):
+            yield ("{\n" if number == 0 else ",\n") + f"{inner}{json.dumps(str(key), ensure_ascii=False)}: "
+            yield from json_chunks(item, depth + 1)
+        yield f"\n{pad}}}"
+        return
+    if isinstance(value, (list, Iterator)):
+        items = iter(value)
+        first = next(items, _END)
+        if isinstance(first, (dict, list)):
+            yield "[\n" + inner + json.dumps(first, ensure_ascii=False)
+            for item in items:
+                yield ",\n" + inner + json.dumps(item, ensure_ascii=False)
+            yield f"\n{pad}]"
+            return
+        value = [] if first is _END else [first, *items]
+    yield json.dumps(value, ensure_ascii=False)
 
 
 def write_report(report: Report, directory: str | Path) -> list[Path]:
@@ -94,21 +112,23 @@ def write_report(report: Report, directory: str | Path) -> list[Path]:
     trees = lineage_figure(report.families)
     images = {name: figure_bytes(drawn, name.rsplit(".", 1)[1]) for name, drawn in
               (("lineage.png", trees), ("lineage.svg", trees), ("dendrogram.png", figure), ("dendrogram.svg", figure))}
-    contents = {
-        "report.json": (json_text(report_dict(report)) + "\n").encode("utf-8"),
-        "report.md": markdown(report).encode("utf-8"),
-        "pairs.csv": _pairs_csv(report).encode("utf-8"),
-        "phrases.csv": _phrases_csv(report).encode("utf-8"),
-        "fingerprints.csv": _fingerprints_csv(report).encode("utf-8"),
-        "lineage.nwk": (report.newick + "\n").encode("utf-8"),
-        **images,
-        "report.html": html_report(report, dendrogram_svg=images["dendrogram.svg"].decode("utf-8"),
-                                   lineage_svg=images["lineage.svg"].decode("utf-8")).encode("utf-8"),
+    # Each file is made as it is written, one at a time: a 100,000-document
+    # report.json runs to gigabytes and is never held whole.
+    contents: dict[str, Callable[[], bytes | Iterable[str]]] = {
+        "report.json": lambda: itertools.chain(json_chunks(report_sections(report)), ["\n"]),
+        "report.md": lambda: [markdown(report)],
+        "pairs.csv": lambda: _pairs_csv(report),
+        "phrases.csv": lambda: _phrases_csv(report),
+        "fingerprints.csv": lambda: _fingerprints_csv(report),
+        "lineage.nwk": lambda: [report.newick + "\n"],
+        **{name: (lambda data=data: data) for name, data in images.items()},
+        "report.html": lambda: [html_report(report, dendrogram_svg=images["dendrogram.svg"].decode("utf-8"),
+                                            lineage_svg=images["lineage.svg"].decode("utf-8"))],
     }
     staged: list[tuple[str, Path]] = []
     try:
         for name in REPORT_FILES:
-            staged.append((_write_temporary(out / name, contents[name]), out / name))
+            staged.append((_write_temporary(out / name, contents[name]()), out / name))
         with ctrl_c_held():
             for temporary, path in staged:
                 os.replace(temporary, path)
@@ -142,6 +162,11 @@ def ctrl_c_held() -> Iterator[None]:
 
 def report_dict(report: Report) -> dict[str, Any]:
     """The report as JSON-ready data; the keys documented in the README are stable."""
+    return {key: list(value) if isinstance(value, Iterator) else value for key, value in report_sections(report).items()}
+
+
+def report_sections(report: Report) -> dict[str, Any]:
+    """:func:`report_dict` with its two large lists, ``pairs`` and ``phrases``, as iterators made item by item."""
     fingerprint_of = fingerprint_ids(report.fingerprints)
     return {
         "version": report.stats.get("version"),
@@ -171,7 +196,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for doc in report.documents
         ],
-        "pairs": [
+        "pairs": (
             {
                 "a": pair.a,
                 "b": pair.b,
@@ -199,8 +224,8 @@ def report_dict(report: Report) -> dict[str, Any]:
                 ],
             }
             for pair, family in zip(report.pairs, _pair_families(report))
-        ],
-        "phrases": [
+        ),
+        "phrases": (
             {
                 "id": phrase.id,
                 "pattern": phrase.pattern,
@@ -213,7 +238,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                 ],
             }
             for phrase in report.phrases
-        ],
+        ),
         "families": [
             {
                 "id": family.id,
@@ -470,31 +495,43 @@ def _operator_lines(report: Report) -> list[str]:
     return lines
 
 
-def _fingerprints_csv(report: Report) -> str:
+def _fingerprints_csv(report: Report) -> Iterator[str]:
     """One row per injected keyword occurrence: its fingerprint, operator, document, offsets and placement."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["fingerprint", "core", "operator", "doc", "start", "end", "keyword", "placement"])
     fingerprint_of = fingerprint_ids(report.fingerprints)
     cores = {fingerprint.id: fingerprint.core for fingerprint in report.fingerprints}
-    for doc in report.documents:
-        for injection in doc.injections:
-            fingerprint = fingerprint_of.get(keyword_key(injection.text), "")
-            writer.writerow([fingerprint, cores.get(fingerprint, ""), doc.operator or "", doc.id, injection.start,
-                             injection.end, injection.text, injection.placement])
-    return buffer.getvalue()
+    rows = (
+        [fingerprint, cores.get(fingerprint, ""), doc.operator or "", doc.id, injection.start, injection.end,
+         injection.text, injection.placement]
+        for doc in report.documents
+        for injection in doc.injections
+        for fingerprint in [fingerprint_of.get(keyword_key(injection.text), "")]
+    )
+    return _csv_chunks(["fingerprint", "core", "operator", "doc", "start", "end", "keyword", "placement"], rows)
 
 
-def _phrases_csv(report: Report) -> str:
+def _phrases_csv(report: Report) -> Iterator[str]:
     """One row per phrase occurrence: the phrase, its pattern and where it occurs."""
+    rows = (
+        [phrase.id, phrase.pattern, len(phrase.docs), phrase.words, occurrence.doc, occurrence.start,
+         occurrence.end, occurrence.text]
+        for phrase in report.phrases
+        for occurrence in phrase.occurrences
+    )
+    return _csv_chunks(["phrase", "pattern", "documents", "words", "doc", "start", "end", "text"], rows)
+
+
+def _csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """CSV text of ``header`` and ``rows`` in pieces of about a megabyte."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["phrase", "pattern", "documents", "words", "doc", "start", "end", "text"])
-    for phrase in report.phrases:
-        for occurrence in phrase.occurrences:
-            writer.writerow([phrase.id, phrase.pattern, len(phrase.docs), phrase.words, occurrence.doc,
-                             occurrence.start, occurrence.end, occurrence.text])
-    return buffer.getvalue()
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+        if buffer.tell() >= _CHUNK_CHARS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def _passage_lines(report: Report) -> list[str]:
@@ -519,16 +556,13 @@ def _passage_lines(report: Report) -> list[str]:
     return lines
 
 
-def _pairs_csv(report: Report) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_PAIR_COLUMNS)
-    for p, family in zip(report.pairs, _pair_families(report)):
-        writer.writerow(
-            [p.a, p.b, p.score, p.jaccard, p.containment_a, p.containment_b, p.shared_shingles,
-             "" if p.coverage is None else p.coverage, p.found_by, family or ""]
-        )
-    return buffer.getvalue()
+def _pairs_csv(report: Report) -> Iterator[str]:
+    rows = (
+        [p.a, p.b, p.score, p.jaccard, p.containment_a, p.containment_b, p.shared_shingles,
+         "" if p.coverage is None else p.coverage, p.found_by, family or ""]
+        for p, family in zip(report.pairs, _pair_families(report))
+    )
+    return _csv_chunks(_PAIR_COLUMNS, rows)
 
 
 def _linkage_rows(linkage) -> list[list[float | int]] | None:
@@ -584,12 +618,17 @@ def _umask() -> int:
     return mask
 
 
-def _write_temporary(path: Path, data: bytes) -> str:
-    """Write ``data`` to a new temporary file beside ``path``; return its name."""
+def _write_temporary(path: Path, data: bytes | Iterable[str]) -> str:
+    """Write ``data`` (bytes, or text in pieces) to a new temporary file beside ``path``; return its name."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            if isinstance(data, bytes):
+                stream.write(data)
+            else:
+                text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+                text.writelines(data)
+                text.detach()  # flushes, and leaves ``stream`` open
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes files private; reports are not

@@ -116,17 +116,30 @@ class Passage:
     ``aligned`` counts the words both sides keep; ``score`` is their share of the
     passage's words, ``2 * aligned / (words in a + words in b)``. ``pattern`` is
     a's text with each variant slot written ``{a's words|b's words}``.
+
+    ``text_a`` and ``text_b`` are the two documents' whole texts, the same
+    objects, not copies; ``a_text`` and ``b_text`` are sliced from them when
+    asked for. A 100,000-document corpus has millions of passages, and their
+    copied texts took gigabytes.
     """
 
     a_start: int
     a_end: int
     b_start: int
     b_end: int
-    a_text: str
-    b_text: str
     score: float
     aligned: int
     pattern: str
+    text_a: str = field(repr=False)
+    text_b: str = field(repr=False)
+
+    @property
+    def a_text(self) -> str:
+        return self.text_a[self.a_start : self.a_end]
+
+    @property
+    def b_text(self) -> str:
+        return self.text_b[self.b_start : self.b_end]
 
 
 @dataclass(frozen=True, slots=True)
