@@ -30,6 +30,8 @@ from lineage.types import Injection, Occurrence, Pair, Phrase
 
 _SAME_OCCURRENCE = 0.8  # overlap, as a share of the longer span, that makes two occurrences one
 TEMPLATE_PHRASES = 40  # a family template's phrases at most: the skeleton, not every shared scrap
+_SHOWN_VARIANTS = 6  # variants a slot shows at most: the 5 most frequent and "… N more"
+_SHOWN_VARIANT_CHARS = 60  # a longer variant is shown as its first and last words
 
 
 def merge_phrases(
@@ -129,7 +131,14 @@ def _phrase(
 
 
 def _pattern(reference: DocumentTokens, others: list[DocumentTokens]) -> tuple[str, int]:
-    """The reference's text with every run that some occurrence changes written as ``{a|b|...}``."""
+    """The reference's text with every run that some occurrence changes written as ``{a|b|...}``.
+
+    A slot at either end that some occurrence leaves empty is left out: the
+    occurrences merely start or stop at different words. A slot with more than
+    ``_SHOWN_VARIANTS`` variants shows the most frequent and ``… N more``, and a
+    variant longer than ``_SHOWN_VARIANT_CHARS`` is shortened in its middle: a
+    phrase of a hundred rewrites stays readable (the occurrences keep every text).
+    """
     n = len(reference)
     matches = []  # per other occurrence: reference token -> its token, or -1
     for other in others:
@@ -151,9 +160,9 @@ def _pattern(reference: DocumentTokens, others: list[DocumentTokens]) -> tuple[s
         first_ref, last_ref = previous + 1, anchor  # the reference's own slot tokens
         before = reference.text[reference.ends[previous] : reference.starts[first_ref]] if previous >= 0 and first_ref < last_ref else " "
         after = reference.text[reference.ends[last_ref - 1] : reference.starts[anchor]] if anchor < n and first_ref < last_ref else " "
-        if any(variants):
-            distinct = list(dict.fromkeys(variants))
-            body = "{" + "|".join(distinct) + "}" if len(distinct) > 1 else distinct[0]
+        at_an_end = (previous < 0 or anchor == n) and stable
+        if any(variants) and not (at_an_end and not all(variants)):
+            body = _slot(variants)
             out.append((before if previous >= 0 else "") + body + (after if anchor < n else ""))
         elif previous >= 0 and anchor < n:
             out.append(reference.text[reference.ends[previous] : reference.starts[anchor]])
@@ -161,6 +170,32 @@ def _pattern(reference: DocumentTokens, others: list[DocumentTokens]) -> tuple[s
             out.append(reference.text[reference.starts[anchor] : reference.ends[anchor]])
         previous = anchor
     return "".join(out).strip(), len(stable)
+
+
+def _slot(variants: list[str]) -> str:
+    """The variants of one slot (the reference's first) as ``{a|b|...}``, or the text itself if all agree.
+
+    Past ``_SHOWN_VARIANTS``, the most frequent (ties in order of appearance) and ``… N more``.
+    """
+    counts = Counter(variants)
+    if len(counts) == 1:
+        return variants[0]
+    distinct = list(counts)  # in order of first appearance, the reference's first
+    if len(distinct) > _SHOWN_VARIANTS:
+        distinct = sorted(distinct, key=lambda variant: -counts[variant])[: _SHOWN_VARIANTS - 1]
+        distinct.append(f"… {len(counts) - _SHOWN_VARIANTS + 1} more")
+    return "{" + "|".join(_shortened(variant) for variant in distinct) + "}"
+
+
+def _shortened(variant: str) -> str:
+    """``variant``, or its first and last words with `` … `` between when it is longer than the limit."""
+    if len(variant) <= _SHOWN_VARIANT_CHARS:
+        return variant
+    head = variant[: _SHOWN_VARIANT_CHARS * 2 // 3]
+    tail = variant[-(_SHOWN_VARIANT_CHARS // 3) :]
+    head = head[: head.rfind(" ")] if " " in head[1:] else head
+    tail = tail[tail.find(" ") + 1 :] if " " in tail[:-1] else tail
+    return f"{head.rstrip()} … {tail.lstrip()}"
 
 
 def _tokens_text(doc: DocumentTokens, first: int, last: int) -> str:
@@ -187,7 +222,7 @@ def family_templates(
     lengths: Mapping[str, int],
     limit: int = TEMPLATE_PHRASES,
 ) -> list[tuple[str, tuple[str, ...]]]:
-    """:func:`family_template` for each family in ``families`` (lists of member ids), in one pass over the phrases.
+    """:func:`family_template` for each of ``families`` (disjoint lists of member ids), in one pass over the phrases.
 
     Each occurrence is looked at once, so the cost grows with the corpus, not
     with families times phrases (a 100,000-document corpus has thousands of both).

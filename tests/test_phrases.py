@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from lineage.passages import align, document_tokens
-from lineage.phrases import family_template, merge_phrases
+from lineage.phrases import family_template, family_templates, merge_phrases
 from lineage.types import Pair
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,3 +113,62 @@ def test_family_template_keeps_phrases_two_members_share_in_text_order():
         phrase.id for phrase in phrases if {"a", "outside"} <= set(phrase.docs))
     assert family_template(phrases, ["a", "b"], lengths, limit=1)[1] == (phrases[0].id,)
     assert family_template(phrases, ["b"], lengths) == ("", ())
+
+
+def test_family_templates_in_one_pass_equal_one_family_at_a_time():
+    texts = {
+        "a": "The glow from the Zhangjiang park never sleeps at night. Filler words of a. "
+             "Once known primarily as the financial capital, the city has quietly built a base.",
+        "b": "The glow from the Zhangjiang campus never dims at night. Other filler of b. "
+             "Once known primarily as the financial center, the city has quietly built a base.",
+        "c": "Some words. Once known primarily as the financial hub, the city has quietly built a base.",
+        "d": "Unrelated. The glow from the Zhangjiang labs never fades at night. End of d here.",
+    }
+    phrases = merge_phrases(pairs_of(texts), texts)
+    lengths = {doc: len(text) for doc, text in texts.items()}
+    for families in ([["a", "b"], ["c", "d"]], [["a", "c", "d"], ["b"]]):  # families do not overlap
+        for limit in (1, 2, 40):
+            assert family_templates(phrases, families, lengths, limit) == [
+                family_template(phrases, members, lengths, limit) for members in families]
+        assert family_templates(phrases, families, lengths)[0][0]
+
+
+def test_a_slot_of_many_rewrites_shows_the_most_frequent_variants_and_how_many_more():
+    words = ["park", "campus", "labs", "zone", "hub", "site", "quarter", "district"]
+    texts = {f"d{n}": f"Intro {n}. The glow from the Zhangjiang {word} never sleeps at night and day. End {n}."
+             for n, word in enumerate(words)}
+    texts["d8"] = texts["d0"].replace("Intro 0", "Intro 8")  # "park" twice: the most frequent
+    [phrase] = merge_phrases(pairs_of(texts), texts)
+    assert len(phrase.docs) == 9
+    assert phrase.pattern.startswith("The glow from the Zhangjiang {park|campus|labs|zone|hub|… 3 more} "
+                                     "never sleeps at night and day")
+    for occurrence in phrase.occurrences:  # the occurrences keep every variant
+        assert texts[occurrence.doc][occurrence.start : occurrence.end] == occurrence.text
+
+
+def test_a_long_variant_is_shortened_and_an_end_slot_some_occurrences_lack_is_left_out():
+    from lineage.types import Passage
+
+    long_a = "which everyone in the quiet northern district has been talking about during many long years now"
+    long_b = "that nobody outside a small circle of engineers and patient investors had ever heard of before"
+    texts = {
+        "a": f"The committee approved the new budget {long_a} for the harbour district today",
+        "b": f"The committee approved the new budget {long_b} for the harbour district today",
+        "c": "The committee approved the new budget for the harbour district",
+    }
+
+    def passage(a: str, b: str) -> Passage:  # the whole of both texts, as a wide alignment would find it
+        return Passage(0, len(texts[a]), 0, len(texts[b]), 0.5, 10, "", texts[a], texts[b])
+
+    pairs = [Pair("a", "b", 0.0, 0.0, 0.0, 0, "rare", (passage("a", "b"),)),
+             Pair("a", "c", 0.0, 0.0, 0.0, 0, "rare", (passage("a", "c"),))]
+    [phrase] = merge_phrases(pairs, texts)
+    slot = phrase.pattern[phrase.pattern.index("{") : phrase.pattern.index("}") + 1]
+    assert len(slot) < len(long_a) + len(long_b)
+    variants = slot[1:-1].split("|")
+    assert len(variants) == 3 and variants[2] == "" and " … " in variants[0]  # c has nothing there
+    assert variants[0].startswith("which everyone in the quiet") and variants[0].endswith("long years now")
+    assert variants[1].startswith("that nobody outside a small") and variants[1].endswith("heard of before") and " … " in variants[1]
+    # "today" is in a and b but not c: the phrase ends where all three do.
+    assert phrase.pattern.startswith("The committee approved the new budget {")
+    assert phrase.pattern.endswith("} for the harbour district")

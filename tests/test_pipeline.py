@@ -193,3 +193,14 @@ def test_report_json_is_one_line_per_item_and_parses_back():
     assert json.loads(text) == value
     assert '\n    {"x": "上海\\n", "y": null}\n' in text  # list items compact, one per line, unescaped CJK
     assert json.loads((Path(__file__).parent.parent / "reports/shanghai/report.json").read_text("utf-8"))
+
+
+def test_report_json_is_written_in_pieces_from_iterators_as_from_lists():
+    from lineage.report import json_chunks, json_text
+
+    rows = [{"k": n, "text": "上海" * n} for n in range(3)]
+    value = {"rows": rows, "empty": [], "scalars": [1, 2], "nested": {"rows": rows}}
+    streamed = {"rows": iter(rows), "empty": iter([]), "scalars": iter([1, 2]), "nested": {"rows": iter(rows)}}
+    pieces = list(json_chunks(streamed))
+    assert "".join(pieces) == json_text(value)
+    assert any(piece.strip(",\n ") == json.dumps(rows[1], ensure_ascii=False) for piece in pieces)  # one item a piece
