@@ -24,12 +24,15 @@ from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from lineage.passages import DocumentTokens, document_tokens, opcodes
 from lineage.types import Injection, Occurrence, Pair, Phrase
 
 _SAME_OCCURRENCE = 0.8  # overlap, as a share of the longer span, that makes two occurrences one
 TEMPLATE_PHRASES = 40  # a family template's phrases at most: the skeleton, not every shared scrap
+_PHRASES_PER_CHUNK = 2048  # phrases whose occurrences are tokenised together
 _SHOWN_VARIANTS = 6  # variants a slot shows at most: the 5 most frequent and "… N more"
 _SHOWN_VARIANT_CHARS = 60  # a longer variant is shown as its first and last words
 
@@ -46,43 +49,25 @@ def merge_phrases(
     in the corpus); without it every phrase weighs 1. Patterns leave out the
     spans in ``hidden`` (injected keywords, by document id), as the passages did.
     """
-    spans: list[tuple[str, int, int]] = []
-    parent: list[int] = []
-
-    def find(node: int) -> int:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    def union(left: int, right: int) -> None:
-        left, right = find(left), find(right)
-        if left != right:
-            parent[max(left, right)] = min(left, right)
-
-    links: Counter[int] = Counter()
-    for pair in pairs:
-        for passage in pair.passages:
-            first, second = len(spans), len(spans) + 1
-            spans += [(pair.a, passage.a_start, passage.a_end), (pair.b, passage.b_start, passage.b_end)]
-            parent += [first, second]
-            union(first, second)
-            links[first] += 1
-            links[second] += 1
-    by_doc: dict[str, list[int]] = defaultdict(list)
-    for node, (doc, _, _) in enumerate(spans):
-        by_doc[doc].append(node)
-    for nodes in by_doc.values():
-        nodes.sort(key=lambda node: spans[node][1:])
-        for left, right in zip(nodes, nodes[1:]):
-            (_, start_l, end_l), (_, start_r, end_r) = spans[left], spans[right]
-            overlap = min(end_l, end_r) - max(start_l, start_r)
-            if overlap >= _SAME_OCCURRENCE * max(end_l - start_l, end_r - start_r):
-                union(left, right)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for node in range(len(spans)):
-        groups[find(node)].append(node)
-    phrases = [_phrase(nodes, spans, links, texts, hidden or {}) for nodes in groups.values()]
+    hidden = hidden or {}
+    grouped, doc_ids, docs, starts, ends = _groups(pairs)
+    phrases: list[Phrase] = []
+    for lo in range(0, len(grouped), _PHRASES_PER_CHUNK):  # tokenised a chunk at a time: one call, not thousands
+        shapes = [_occurrences([(doc_ids[doc], start, end) for doc, start, end in
+                                zip(docs[nodes].tolist(), starts[nodes].tolist(), ends[nodes].tolist())], texts)
+                  for nodes in grouped[lo : lo + _PHRASES_PER_CHUNK]]
+        pieces = [(doc, longest[doc]) for _, longest, _ in shapes for doc in sorted(longest)]
+        inside = [
+            [replace(span, start=span.start - start, end=span.end - start)
+             for span in hidden.get(doc, ()) if span.start >= start and span.end <= end]
+            for doc, (start, end) in pieces
+        ]
+        tokens = iter(document_tokens([texts[doc][start:end] for doc, (start, end) in pieces], inside))
+        for occurrences, longest, reference in shapes:
+            tokens_of = {doc: next(tokens) for doc in sorted(longest)}
+            pattern, words = _pattern(tokens_of[reference], [tokens_of[doc] for doc in tokens_of if doc != reference])
+            members = tuple(tokens_of)
+            phrases.append(Phrase("", pattern, members, occurrences, words, float(words * (len(members) - 1))))
     if rarity is not None and phrases:
         weights = rarity([phrase.occurrences[0].text for phrase in phrases])
         phrases = [replace(phrase, score=round(phrase.score * float(weight), 6)) for phrase, weight in zip(phrases, weights)]
@@ -93,20 +78,50 @@ def merge_phrases(
     )
 
 
-def _phrase(
-    nodes: list[int],
-    spans: list[tuple[str, int, int]],
-    links: Counter[int],
-    texts: Mapping[str, str],
-    hidden: Mapping[str, Sequence[Injection]],
-) -> Phrase:
-    """One phrase from its linked occurrences; overlapping spans in one document become one occurrence."""
+def _groups(
+    pairs: Sequence[Pair],
+) -> tuple[list[npt.NDArray[np.int64]], list[str], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The passages' occurrences grouped into phrases: node numbers per group, and each node's document, start, end.
+
+    Node ``2k`` and ``2k + 1`` are the two sides of the k-th passage and are
+    joined; so are two nodes of one document that overlap by ``_SAME_OCCURRENCE``
+    of the longer, taken in order of start. Groups come in order of their first
+    node, nodes in order. (Arrays and scipy's connected components: a
+    100,000-document corpus has millions of occurrences.)
+    """
+    doc_number: dict[str, int] = {}
+    sides = [(doc_number.setdefault(pair.a, len(doc_number)), passage.a_start, passage.a_end,
+              doc_number.setdefault(pair.b, len(doc_number)), passage.b_start, passage.b_end)
+             for pair in pairs for passage in pair.passages]
+    table = np.array(sides, dtype=np.int64).reshape(-1, 6)
+    docs = table[:, [0, 3]].ravel()
+    starts = table[:, [1, 4]].ravel()
+    ends = table[:, [2, 5]].ravel()
+    n = len(docs)
+    order = np.lexsort((ends, starts, docs))
+    left, right = order[:-1], order[1:]
+    overlap = np.minimum(ends[left], ends[right]) - np.maximum(starts[left], starts[right])
+    longer = np.maximum(ends[left] - starts[left], ends[right] - starts[right])
+    same = (docs[left] == docs[right]) & (overlap >= _SAME_OCCURRENCE * longer)
+    source = np.concatenate([np.arange(0, n, 2), left[same]])
+    target = np.concatenate([np.arange(1, n, 2), right[same]])
+    graph = sparse.coo_array((np.ones(len(source), dtype=np.int8), (source, target)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    by_label = np.argsort(labels, kind="stable")  # nodes of each group together, in order
+    bounds = np.flatnonzero(np.diff(labels[by_label])) + 1
+    groups = np.split(by_label, bounds) if n else []
+    groups.sort(key=lambda nodes: int(nodes[0]))
+    return groups, list(doc_number), docs, starts, ends
+
+
+def _occurrences(
+    spans: list[tuple[str, int, int]], texts: Mapping[str, str]
+) -> tuple[tuple[Occurrence, ...], dict[str, tuple[int, int]], str]:
+    """A phrase's occurrences (overlapping spans in one document become one), each document's longest, and
+    the reference document (the one with the most spans)."""
     by_doc: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    weight: Counter[str] = Counter()
-    for node in nodes:
-        doc, start, end = spans[node]
+    for doc, start, end in spans:
         by_doc[doc].append((start, end))
-        weight[doc] += links[node]
     occurrences = []
     longest: dict[str, tuple[int, int]] = {}
     for doc in sorted(by_doc):
@@ -116,18 +131,10 @@ def _phrase(
                 merged[-1][1] = max(merged[-1][1], end)
             else:
                 merged.append([start, end])
-        occurrences += [Occurrence(doc, start, end, texts[doc][start:end]) for start, end in merged]
+        occurrences += [Occurrence(doc, start, end, texts[doc]) for start, end in merged]
         longest[doc] = max(((start, end) for start, end in merged), key=lambda span: (span[1] - span[0], -span[0]))
-    docs = sorted(by_doc)
-    reference = min(docs, key=lambda doc: (-weight[doc], doc))
-    inside = [
-        [replace(span, start=span.start - start, end=span.end - start)
-         for span in hidden.get(doc, ()) if span.start >= start and span.end <= end]
-        for doc, (start, end) in ((doc, longest[doc]) for doc in docs)
-    ]
-    tokens = dict(zip(docs, document_tokens([texts[doc][longest[doc][0] : longest[doc][1]] for doc in docs], inside)))
-    pattern, words = _pattern(tokens[reference], [tokens[doc] for doc in docs if doc != reference])
-    return Phrase("", pattern, tuple(docs), tuple(occurrences), words, float(words * (len(docs) - 1)))
+    reference = min(by_doc, key=lambda doc: (-len(by_doc[doc]), doc))
+    return tuple(occurrences), longest, reference
 
 
 def _pattern(reference: DocumentTokens, others: list[DocumentTokens]) -> tuple[str, int]:

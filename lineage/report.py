@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import heapq
 import io
 import itertools
 import json
@@ -35,6 +36,11 @@ REPORT_FILES = (
 )
 _TOP_PAIRS = 20
 _TOP_PASSAGES = 20
+# report.md is for reading: past these, it points to report.json (a 100,000-document report.md ran to 116 MB).
+_MD_FAMILIES = 50  # families shown with their template and tree; the rest one line each
+_MD_EDGES = 200  # tree edges shown per family
+_MD_TEMPLATE_CHARS = 3000
+_MD_PATTERN_CHARS = 600
 _BACKTICK_RUNS = re.compile(r"`+")
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]|#]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -401,16 +407,26 @@ def markdown(report: Report) -> str:
             "![lineage trees](lineage.png)",
             "",
         ]
-        for family in report.families:
+        for family in report.families[:_MD_FAMILIES]:
             root_support = "" if family.root_support is None else f" (support {family.root_support:.2f})"
             lines += [f"### {family.id}: {len(family.members)} documents, root {_code(family.root)}{root_support}", ""]
             if family.template:
                 lines += [f"Template ({len(family.template_phrases)} shared phrases in text order: "
-                          f"{', '.join(family.template_phrases)}):", "", f"> {_text(family.template)}", ""]
+                          f"{', '.join(family.template_phrases)}):", "",
+                          f"> {_text(_cut(family.template, _MD_TEMPLATE_CHARS))}", ""]
             lines += [f"- {_code(edge.parent)} → {_code(edge.child)} (score {edge.score:.3f}"
                       f"{'' if edge.support is None else f', support {edge.support:.2f}'}"
                       f"{'' if edge.evidence.get('dates') in (None, 'undated') else ', ' + edge.evidence['dates']})"
-                      for edge in family.edges]
+                      for edge in family.edges[:_MD_EDGES]]
+            if len(family.edges) > _MD_EDGES:
+                lines.append(f"- … {len(family.edges) - _MD_EDGES:,} more edges in `report.json` (`tree.edges`) "
+                             "and `lineage.nwk`")
+            lines.append("")
+        rest = report.families[_MD_FAMILIES:]
+        if rest:
+            lines += [f"The other {count_noun(len(rest), 'family', 'families')}, with their templates and trees "
+                      "in `report.json`:", "", "| family | documents | root |", "| --- | ---: | --- |"]
+            lines += [f"| {family.id} | {len(family.members)} | {_code(family.root)} |" for family in rest]
             lines.append("")
     else:
         lines.append(f"No pair reaches the family threshold (score ≥ {threshold:g}).")
@@ -457,8 +473,8 @@ def _phrase_lines(report: Report) -> list[str]:
         "| phrase | documents | words kept | pattern |",
         "| --- | --- | ---: | --- |",
     ]
-    lines += [f"| {phrase.id} | {', '.join(_code(doc) for doc in phrase.docs)} | {phrase.words} | "
-              f"{_text(phrase.pattern)} |" for phrase in phrases[:_TOP_PASSAGES]]
+    lines += [f"| {phrase.id} | {_some(phrase.docs)} | {phrase.words} | "
+              f"{_text(_cut(phrase.pattern, _MD_PATTERN_CHARS))} |" for phrase in phrases[:_TOP_PASSAGES]]
     return lines
 
 
@@ -536,9 +552,10 @@ def _csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterato
 
 def _passage_lines(report: Report) -> list[str]:
     """The longest shared passages of the reported pairs, with their variant slots."""
-    found = [(passage, pair) for pair in report.pairs for passage in pair.passages]
-    found.sort(key=lambda item: (-item[0].aligned, -item[0].score, item[1].a, item[1].b, item[0].a_start))
-    lines = ["", f"## Shared passages ({min(_TOP_PASSAGES, len(found))} longest of {len(found)})", ""]
+    total = sum(len(pair.passages) for pair in report.pairs)
+    found = heapq.nsmallest(_TOP_PASSAGES, ((passage, pair) for pair in report.pairs for passage in pair.passages),
+                            key=lambda item: (-item[0].aligned, -item[0].score, item[1].a, item[1].b, item[0].a_start))
+    lines = ["", f"## Shared passages ({min(_TOP_PASSAGES, total)} longest of {total})", ""]
     if report.stats.get("passages_skipped"):
         return lines + [f"Not aligned: {_text(report.stats['passages_skipped'])}."]
     if not found:
@@ -551,7 +568,7 @@ def _passage_lines(report: Report) -> list[str]:
         "| a | b | aligned words | passage |",
         "| --- | --- | ---: | --- |",
     ]
-    lines += [f"| {_code(pair.a)} | {_code(pair.b)} | {passage.aligned} | {_text(passage.pattern)} |"
+    lines += [f"| {_code(pair.a)} | {_code(pair.b)} | {passage.aligned} | {_text(_cut(passage.pattern, _MD_PATTERN_CHARS))} |"
               for passage, pair in found[:_TOP_PASSAGES]]
     return lines
 
@@ -577,6 +594,17 @@ def _pair_families(report: Report) -> list[str | None]:
     family_of = {doc.id: doc.family for doc in report.documents}
     return [family_of[p.a] if family_of[p.a] is not None and family_of[p.a] == family_of[p.b] else None
             for p in report.pairs]
+
+
+def _some(docs: Sequence[str]) -> str:
+    """The first ``_TOP_PASSAGES`` document ids as code, and how many more."""
+    shown = ", ".join(_code(doc) for doc in docs[:_TOP_PASSAGES])
+    return shown + (f" and {len(docs) - _TOP_PASSAGES:,} more" if len(docs) > _TOP_PASSAGES else "")
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text``, or its first ``limit`` characters and how long it is."""
+    return text if len(text) <= limit else f"{text[:limit].rstrip()} … ({len(text):,} characters in report.json)"
 
 
 def count_noun(count: int, singular: str, plural: str | None = None) -> str:

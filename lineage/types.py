@@ -174,12 +174,20 @@ class Comparison:
 
 @dataclass(frozen=True, slots=True)
 class Occurrence:
-    """Where a phrase occurs: ``text == document_text[start:end]``."""
+    """Where a phrase occurs: ``text == doc_text[start:end]``.
+
+    ``doc_text`` is the document's whole text (the same object, not a copy);
+    ``text`` is sliced from it when asked for, as passages' texts are.
+    """
 
     doc: str
     start: int
     end: int
-    text: str
+    doc_text: str = field(repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.doc_text[self.start : self.end]
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,3 +204,22 @@ def test_report_json_is_written_in_pieces_from_iterators_as_from_lists():
     pieces = list(json_chunks(streamed))
     assert "".join(pieces) == json_text(value)
     assert any(piece.strip(",\n ") == json.dumps(rows[1], ensure_ascii=False) for piece in pieces)  # one item a piece
+
+
+def test_report_md_stays_readable_for_many_large_families(shanghai):
+    from dataclasses import replace
+
+    from lineage.report import markdown
+
+    report = lineage.analyze(shanghai, family_threshold=0.02)
+    [family] = report.families
+    edges = family.edges * 60  # 240 edges: more than a family shows
+    many = tuple(replace(family, id=f"F{number}", edges=edges, template=family.template * 10)
+                 for number in range(1, 61))
+    text = markdown(replace(report, families=many))
+    assert text.count("\n### F") == 50
+    assert "- … 40 more edges in `report.json` (`tree.edges`) and `lineage.nwk`" in text
+    assert "The other 10 families, with their templates and trees in `report.json`:" in text
+    assert f"| F60 | {len(family.members)} | `{family.root}` |" in text
+    assert f"({len(family.template) * 10:,} characters in report.json)" in text
+    assert len(text) < 60 * 50_000
