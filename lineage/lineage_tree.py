@@ -56,7 +56,7 @@ from lineage.wording import Wording
 DATE_PENALTY = 10.0
 ROOT_COST = 100.0
 _ROOT_VOTE = 0.3  # weight of the root vote; at 1 it overrides edge evidence (synthetic root 0.373 -> 0.345)
-_WORDING = 0.04  # weight of one word vote when rerooting: half the 0.079 at which a Clough root moves
+_WORDING = 0.05  # weight of one word vote when rerooting: half the 0.105 at which a Clough root moves
 _PARENTS_CONSIDERED = 20
 _DATE_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?:[ T]([0-2]\d):([0-5]\d))?(?!\d)")
 _DATE_SEARCH_CHARS = 600  # a page's own date sits in its header, not in the article's history
