@@ -270,7 +270,7 @@ def _arborescence(
     incoming = maximum_arborescence(size + 1, size, source, target, weight)
     parent_of = np.where(source[incoming[:size]] < size, source[incoming[:size]], -1).astype(np.int64)
     if votes is not None and not dated.all():
-        parent_of = _reroot(parent_of, i, j, forward, backward, prior, dated, votes)
+        parent_of = _reroot(parent_of, i, j, forward, backward, prior, dated, late[0] | late[1], votes)
     return parent_of
 
 
@@ -294,6 +294,7 @@ def _reroot(
     backward: npt.NDArray[np.float64],
     prior: npt.NDArray[np.float64],
     dated: npt.NDArray[np.bool_],
+    ordered: npt.NDArray[np.bool_],
     votes: Callable[[int, int], float],
 ) -> npt.NDArray[np.int64]:
     """The same tree, rooted at the member where its edge weights, root prior and word votes sum highest.
@@ -301,7 +302,7 @@ def _reroot(
     Drift says which side of an edge holds more of the family, not which came
     first, so an undated root drifts to the tree's centre; the words a rewrite
     swaps say which came first. Only the root moves (the tree's edges stay),
-    and a pair with both dates keeps its direction.
+    and never across a pair whose dates differ, however many words vote.
     """
     size = len(parent_of)
     # Each tree edge's weight down (parent to child) and up, looked up among both directions of every pair.
@@ -312,7 +313,8 @@ def _reroot(
     up_at = by_key[np.searchsorted(keys, below * size + parent_of[below], sorter=by_key)]
     both = np.concatenate([forward, backward])
     weights = dict(zip(below.tolist(), zip(both[down_at].tolist(), both[up_at].tolist(),
-                                            np.concatenate([dated, dated])[down_at].tolist())))
+                                            np.concatenate([dated, dated])[down_at].tolist(),
+                                            np.concatenate([ordered, ordered])[down_at].tolist())))
     children: list[list[int]] = [[] for _ in range(size)]
     for node, parent in enumerate(parent_of.tolist()):
         if parent >= 0:
@@ -325,9 +327,12 @@ def _reroot(
     while stack:
         parent = stack.pop()
         for node in children[parent]:
-            down, up, known = weights[node]
-            net = 0.0 if known else votes(parent, node)
-            score[node] = score[parent] - prior[parent] + prior[node] + up - down - 2 * _WORDING * net
+            down, up, both_dated, dates_differ = weights[node]
+            if dates_differ:
+                score[node] = -np.inf  # and so below it
+            else:
+                net = 0.0 if both_dated else votes(parent, node)
+                score[node] = score[parent] - prior[parent] + prior[node] + up - down - 2 * _WORDING * net
             stack.append(node)
     best = int(np.argmax(score))
     if score[best] <= score[root] + 1e-9:  # the arborescence's own root, unless the words say otherwise

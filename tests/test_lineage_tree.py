@@ -107,11 +107,21 @@ def test_an_undated_chain_is_rooted_at_its_template_by_the_words_it_swapped_not_
         frozenset((edge.parent, edge.child)) for edge in centre.edges}  # only the root moved
 
 
-def test_dates_outrank_the_words():
+def test_dates_outrank_the_words(monkeypatch):
     texts, others = spun_chain(3)
     dates = ["2024-04-01T00:00", "2024-03-01T00:00", "2024-02-01T00:00", "2024-01-01T00:00"]  # the spun text first
     tree = chain_tree(texts, others, dates, wording=True)
     assert tree.root == 3 and parents(tree, 4) == [1, 2, 3, -1]
+    # However many words vote, and though a date's penalty is finite, dated pairs keep their order.
+    monkeypatch.setattr("lineage.lineage_tree._WORDING", 1000.0)
+    ordered_edges = 0
+    for dates in ([None, "2024-02-01T00:00", "2024-01-01T00:00", None], [None, None, "2024-02-01T00:00", "2024-01-01T00:00"],
+                  ["2024-03-01T00:00", None, None, "2024-01-01T00:00"], [None, "2024-03-01T00:00", None, "2024-01-01T00:00"]):
+        for edge in chain_tree(texts, others, dates, wording=True).edges:
+            if dates[edge.parent] and dates[edge.child]:
+                assert dates[edge.parent] < dates[edge.child]
+                ordered_edges += 1
+    assert ordered_edges
 
 
 def test_a_parent_dated_after_its_child_is_refused_even_when_the_text_says_otherwise():
