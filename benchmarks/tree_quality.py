@@ -10,12 +10,19 @@ corpus with its dates and again with the dates removed; for every rewrite:
 - root attribution: following parents from it reaches its family's template
   (the tree may still go on above it, to a wrongly chosen root).
 
+The simulator numbers documents as it writes them, parent before child, so
+the ids are replaced by hashes and the records shuffled: neither the ids nor
+the file order can then say which came first.
+
 A rewrite left out of every family counts as wrong on all three.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import random
 import time
 from pathlib import Path
 
@@ -45,6 +52,7 @@ def tree_accuracy(truths: list[dict], edges: list[tuple[str, str]]) -> dict[str,
 
 def run(docs: int, seed: int, dates: bool, tree: TreeConfig) -> dict:
     with synth_files(docs, seed, dates=dates) as (corpus, truths):
+        truths = _anonymise(corpus, truths, seed)
         started = time.perf_counter()
         report = lineage.analyze([corpus], config=AnalyzeConfig(passage=PassageConfig(mode="on"), tree=tree))
         seconds = time.perf_counter() - started
@@ -58,6 +66,17 @@ def run(docs: int, seed: int, dates: bool, tree: TreeConfig) -> dict:
                 if getattr(edge, "support", None) is not None]
     return {"dates": dates, "seconds": round(seconds, 2), **result, "by_level": by_level,
             "calibration": _calibration(truths, supports)}
+
+
+def _anonymise(corpus: Path, truths: list[dict], seed: int) -> list[dict]:
+    """Rename the corpus's ids to hashes and shuffle its records, in place; the truth under the new ids."""
+    rename = {row["id"]: "d" + hashlib.blake2b(f"{seed}:{row['id']}".encode(), digest_size=6).hexdigest()
+              for row in truths}
+    records = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    random.Random(seed).shuffle(records)
+    corpus.write_text("".join(json.dumps({**record, "id": rename[record["id"]]}, ensure_ascii=False) + "\n"
+                              for record in records), encoding="utf-8")
+    return [{**row, "id": rename[row["id"]], "parent": rename.get(row["parent"])} for row in truths]
 
 
 def _calibration(truths: list[dict], supports: list[tuple[float, tuple[str, str]]]) -> list[dict]:

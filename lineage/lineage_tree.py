@@ -21,6 +21,13 @@ makes the whole family's tree best. A virtual root above the members picks
 the root: its edge to a member weighs the member's vote, the share of its
 pairs whose drift makes it the parent minus the share that makes it the child.
 
+Drift says which side of an edge holds more of the family, not which came
+first, so without dates that root sits at the tree's centre. **Wording** then
+moves it (:mod:`lineage.wording`): at each word two members swap one for one,
+the one holding the word more documents outside the family use is probably
+the older. The tree is rerooted, its edges kept, at the member where edge
+weights, root vote and ``_WORDING`` per word vote sum highest.
+
 **Support** for each edge is the share of bootstrap replicates whose tree has
 it. A replicate reweights every shingle by a Poisson(1) count (the
 bootstrap for large data: each shingle is drawn about once, some twice, some
@@ -31,8 +38,9 @@ is in the corpus and whatever order it is read in.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,10 +51,12 @@ from scipy.sparse.csgraph import breadth_first_order
 
 from lineage.arborescence import maximum_arborescence
 from lineage.config import TreeConfig
+from lineage.wording import Wording
 
 DATE_PENALTY = 10.0
 ROOT_COST = 100.0
 _ROOT_VOTE = 0.3  # weight of the root vote; at 1 it overrides edge evidence (synthetic root 0.373 -> 0.345)
+_WORDING = 0.05  # weight of one word vote when rerooting: half the 0.105 at which a Clough root moves
 _PARENTS_CONSIDERED = 20
 _DATE_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?:[ T]([0-2]\d):([0-5]\d))?(?!\d)")
 _DATE_SEARCH_CHARS = 600  # a page's own date sits in its header, not in the article's history
@@ -93,13 +103,17 @@ def lineage_tree(
     names: Sequence[str],
     config: TreeConfig,
     replicates: int = 0,
+    wording: Wording | None = None,
 ) -> LineageTree:
     """The lineage tree of one family, with ``replicates`` bootstrap replicates for its support.
 
     ``rows`` holds the members' shingle sets (members x the family's shingles,
     0/1) and ``column_hashes`` each column's shingle hash; the pairs
     ``(i[k], j[k])`` (member numbers) are the candidate edges and must connect
-    the members; ``names`` (the members' ids) break ties.
+    the members; ``names`` (the members' ids) break exact ties, through a hash
+    so that an id's place in the alphabet or the corpus says nothing of age.
+    With ``wording`` (the members' word swaps), an undated family's tree is
+    rerooted where its edges and the swaps agree best.
     """
     size = rows.shape[0]
     if size == 1:
@@ -110,7 +124,9 @@ def lineage_tree(
     dated = (order[i] >= 0) & (order[j] >= 0)
     late = (dated & (order[i] > order[j]), dated & (order[j] > order[i]))  # i dated after j, and the reverse
     similarity, drift = _evidence(rows, holders, i, j, np.ones(rows.shape[1]))
-    parent_of = _arborescence(size, i, j, similarity, drift, late, dated, names, config)
+    rank = _tie_rank(names)
+    votes = None if wording is None else wording.votes
+    parent_of = _arborescence(size, i, j, similarity, drift, late, dated, rank, config, votes=votes)
     root = int(np.flatnonzero(parent_of < 0)[0])
     support: npt.NDArray[np.float64] | None = None
     root_support = None
@@ -123,8 +139,8 @@ def lineage_tree(
             # Exact ties (no evidence either way, as in a pair of undated documents) fall at random in a
             # replicate, far below any real difference, so that support says "undecided" for them.
             jitter = np.random.default_rng([config.seed, replicate]).uniform(0, 4e-10, size=(3, max(len(i), size)))
-            replicate_parents = _arborescence(size, i, j, replicate_similarity, replicate_drift, late, dated, names,
-                                              config, jitter)
+            replicate_parents = _arborescence(size, i, j, replicate_similarity, replicate_drift, late, dated, rank,
+                                              config, jitter, _replicate_votes(wording, config.seed, replicate))
             agree += replicate_parents == parent_of
             same_root += replicate_parents[root] < 0
         support = agree / replicates
@@ -209,11 +225,15 @@ def _arborescence(
     drift: npt.NDArray[np.float64],
     late: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]],
     dated: npt.NDArray[np.bool_],
-    names: Sequence[str],
+    rank: npt.NDArray[np.int64],
     config: TreeConfig,
     jitter: npt.NDArray[np.float64] | None = None,
+    votes: Callable[[int, int], float] | None = None,
 ) -> npt.NDArray[np.int64]:
-    """Each member's parent in the maximum spanning arborescence (-1 for the root)."""
+    """Each member's parent in the maximum spanning arborescence (-1 for the root), rerooted by word ``votes``.
+
+    ``rank`` breaks ties.
+    """
     drift = np.where(dated, 0.0, drift)  # dates say which came first better than text can
     forward = similarity + config.direction * drift - DATE_PENALTY * late[0]
     backward = similarity - config.direction * drift - DATE_PENALTY * late[1]
@@ -226,14 +246,13 @@ def _arborescence(
     ancestral = _ROOT_VOTE * (np.bincount(i, sign, minlength=size) - np.bincount(j, sign, minlength=size)) / np.maximum(
         np.bincount(i, minlength=size) + np.bincount(j, minlength=size), 1)
 
-    # Rounded so that float noise does not pick between equal trees; ties go to the pair order (by names).
+    # Rounded so that float noise does not pick between equal trees; ties go to the pair order (by rank).
     forward, backward = np.round(forward, 9), np.round(backward, 9)
     if jitter is not None:
         forward, backward = forward + jitter[0, : len(i)], backward + jitter[1, : len(i)]
     source = np.concatenate([i, j]).astype(np.int64)
     target = np.concatenate([j, i]).astype(np.int64)
     weight = np.concatenate([forward, backward])
-    rank = np.argsort(np.argsort(np.array(names, dtype=object), kind="stable"), kind="stable")
     order = np.lexsort((rank[target], rank[source], -weight))
     # Each member's 20 best possible parents: on 2,000 synthetic documents the trees are the same as
     # with every pair (5 or 10 change some), in a third of the time.
@@ -242,15 +261,101 @@ def _arborescence(
     place = np.empty(len(order), dtype=np.int64)
     place[by_target] = np.arange(len(order)) - first
     order = order[place[order] < _PARENTS_CONSIDERED]
-    # Between otherwise equal roots the first name wins, by a margin below any real difference.
+    # Between otherwise equal roots the first in rank wins, by a margin below any real difference.
     prior = np.round(config.direction * ancestral, 9)
     prior = prior + (1e-10 * (size - rank) / size if jitter is None else jitter[2, :size])
     source = np.concatenate([source[order], np.full(size, size)])
     target = np.concatenate([target[order], np.arange(size)])
     weight = np.concatenate([weight[order], prior - ROOT_COST])
     incoming = maximum_arborescence(size + 1, size, source, target, weight)
-    parent_of = np.where(source[incoming[:size]] < size, source[incoming[:size]], -1)
-    return parent_of.astype(np.int64)
+    parent_of = np.where(source[incoming[:size]] < size, source[incoming[:size]], -1).astype(np.int64)
+    if votes is not None and not dated.all():
+        parent_of = _reroot(parent_of, i, j, forward, backward, prior, dated, late[0] | late[1], votes)
+    return parent_of
+
+
+def _replicate_votes(wording: Wording | None, seed: int, replicate: int) -> Callable[[int, int], float] | None:
+    """Word votes with each swap reweighted by a Poisson(1) count from its words, as the shingles are."""
+    if wording is None:
+        return None
+
+    def votes(older: int, newer: int) -> float:
+        signs, keys = wording.swaps(older, newer)
+        return float(signs @ poisson_weights(keys, seed, replicate))
+
+    return votes
+
+
+def _reroot(
+    parent_of: npt.NDArray[np.int64],
+    i: npt.NDArray[np.int64],
+    j: npt.NDArray[np.int64],
+    forward: npt.NDArray[np.float64],
+    backward: npt.NDArray[np.float64],
+    prior: npt.NDArray[np.float64],
+    dated: npt.NDArray[np.bool_],
+    ordered: npt.NDArray[np.bool_],
+    votes: Callable[[int, int], float],
+) -> npt.NDArray[np.int64]:
+    """The same tree, rooted at the member where its edge weights, root prior and word votes sum highest.
+
+    Drift says which side of an edge holds more of the family, not which came
+    first, so an undated root drifts to the tree's centre; the words a rewrite
+    swaps say which came first. Only the root moves (the tree's edges stay),
+    and never across a pair whose dates differ, however many words vote.
+    """
+    size = len(parent_of)
+    # Each tree edge's weight down (parent to child) and up, looked up among both directions of every pair.
+    keys = np.concatenate([i * size + j, j * size + i])
+    by_key = np.argsort(keys)
+    below = np.flatnonzero(parent_of >= 0)
+    down_at = by_key[np.searchsorted(keys, parent_of[below] * size + below, sorter=by_key)]
+    up_at = by_key[np.searchsorted(keys, below * size + parent_of[below], sorter=by_key)]
+    both = np.concatenate([forward, backward])
+    weights = dict(zip(below.tolist(), zip(both[down_at].tolist(), both[up_at].tolist(),
+                                            np.concatenate([dated, dated])[down_at].tolist(),
+                                            np.concatenate([ordered, ordered])[down_at].tolist())))
+    children: list[list[int]] = [[] for _ in range(size)]
+    for node, parent in enumerate(parent_of.tolist()):
+        if parent >= 0:
+            children[parent].append(node)
+    root = int(np.flatnonzero(parent_of < 0)[0])
+    # Moving the root from a parent to its child turns one edge round and swaps the two members' priors.
+    score = np.zeros(size)
+    score[root] = prior[root]
+    stack = [root]
+    while stack:
+        parent = stack.pop()
+        for node in children[parent]:
+            down, up, both_dated, dates_differ = weights[node]
+            if dates_differ:
+                score[node] = -np.inf  # and so below it
+            else:
+                net = 0.0 if both_dated else votes(parent, node)
+                score[node] = score[parent] - prior[parent] + prior[node] + up - down - 2 * _WORDING * net
+            stack.append(node)
+    best = int(np.argmax(score))
+    if score[best] <= score[root] + 1e-9:  # the arborescence's own root, unless the words say otherwise
+        return parent_of
+    parent_of = parent_of.copy()
+    previous, node = -1, best
+    while node >= 0:
+        parent_of[node], previous, node = previous, node, parent_of[node]
+    return parent_of
+
+
+def _tie_rank(names: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Each member's place in the order of a hash of its name, the order in which exact ties are broken.
+
+    Not the names' own order: corpora often number documents as they are
+    written or crawled (``lineage synth`` does), so "first name wins" would
+    quietly root a family at its oldest member (synthetic root attribution
+    0.345 with creation-ordered ids, 0.329 with hashed ones).
+    """
+    keys = [(hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).digest(), name) for name in names]
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[sorted(range(len(names)), key=keys.__getitem__)] = np.arange(len(names))
+    return rank
 
 
 def _date_order(dates: Sequence[str | None]) -> npt.NDArray[np.int64]:

@@ -40,6 +40,7 @@ from lineage.shingles import concatenate, incidence_matrix, shingle_sets
 from lineage.signatures import minhash_signatures
 from lineage.text import word_counts
 from lineage.lineage_tree import lineage_tree, page_date
+from lineage.wording import Wording, word_document_counts
 from lineage.tree import newick
 from lineage.types import (
     Progress,
@@ -344,6 +345,10 @@ def _families(
     order = np.argsort(pair_label, kind="stable")
     bounds = np.searchsorted(pair_label[order], np.arange(len(groups) + 1), side="left")
     replicates = config.tree.replicates(sum(len(members) for members in groups))
+    # How many documents use each word: which of two members kept the usual word roots an undated family.
+    undated = any(page_date(documents[member].date, documents[member].text) is None
+                  for members in groups if len(members) > 1 for member in members)
+    usage = word_document_counts([document.text for document in documents]) if undated else None
     families = []
     progress("trees", 0, len(groups))
     for number, members in enumerate(groups):
@@ -359,6 +364,7 @@ def _families(
             [ids[member] for member in members],
             config.tree,
             replicates,
+            None if usage is None else Wording([documents[member].text for member in members], usage),
         )
         families.append(
             Family(

@@ -9,8 +9,10 @@ from Bio import Phylo
 from scipy import sparse
 
 import lineage
-from lineage.config import TreeConfig
+from lineage.config import ShingleConfig, TreeConfig
 from lineage.lineage_tree import lineage_tree, page_date, poisson_weights
+from lineage.shingles import incidence_matrix, shingle_sets
+from lineage.wording import Wording, word_document_counts
 
 PLANTED = Path(__file__).parent / "data" / "planted"
 
@@ -56,11 +58,70 @@ def test_a_star_without_dates_is_rooted_at_the_template_by_drift():
     assert all(edge.evidence["drift"] > 0 for edge in tree.edges)
 
 
-def test_an_exact_tie_is_broken_by_name_and_its_support_says_undecided():
+def test_an_exact_tie_is_broken_by_name_whatever_the_input_order_and_its_support_says_undecided():
     rows, hashes, i, j = family([set(range(50)), set(range(50))])
     tree = lineage_tree(rows, hashes, i, j, [None, None], ["b", "a"], TreeConfig(), replicates=200)
-    assert tree.root == 1 and parents(tree, 2) == [1, -1]  # "a" before "b"
+    swapped = lineage_tree(rows, hashes, i, j, [None, None], ["a", "b"], TreeConfig(), replicates=0)
+    assert tree.root == 1 and swapped.root == 0  # "a" either way
     assert 0.35 < tree.edges[0].support < 0.65 and 0.35 < tree.root_support < 0.65
+
+
+def test_an_exact_tie_does_not_go_to_the_name_first_in_the_alphabet():
+    # Ids numbered as documents are written (doc0001, doc0002, ...) would otherwise root every tie at the oldest.
+    rows, hashes, i, j = family([set(range(50)), set(range(50))])
+    first_wins = sum(
+        lineage_tree(rows, hashes, i, j, [None, None], [f"doc{2 * k:04d}", f"doc{2 * k + 1:04d}"], TreeConfig()).root == 0
+        for k in range(100)
+    )
+    assert 30 <= first_wins <= 70
+
+
+def spun_chain(links: int) -> tuple[list[str], list[str]]:
+    """A chain of rewrites, each swapping an eighth of its parent's words for synonyms no one else uses,
+    and thirty other texts in the template's vocabulary."""
+    rng = np.random.default_rng(3)
+    vocabulary = [f"w{k}" for k in range(400)]
+    chain = [list(rng.choice(vocabulary, 300))]
+    for link in range(links):
+        words = list(chain[-1])
+        for k in rng.choice(len(words), len(words) // 8, replace=False):
+            words[k] = f"spun{link}x{k}"
+        chain.append(words)
+    return [" ".join(words) for words in chain], [" ".join(rng.choice(vocabulary, 200)) for _ in range(30)]
+
+
+def chain_tree(texts: list[str], others: list[str], dates: list[str | None], wording: bool):
+    matrix, hashes = incidence_matrix(shingle_sets(texts, ShingleConfig())[0])
+    i, j = np.triu_indices(len(texts), k=1)
+    words = Wording(texts, word_document_counts(texts + others)) if wording else None
+    return lineage_tree(matrix, hashes, i, j, dates, [f"m{k}" for k in range(len(texts))], TreeConfig(), wording=words)
+
+
+def test_an_undated_chain_is_rooted_at_its_template_by_the_words_it_swapped_not_at_its_centre():
+    texts, others = spun_chain(6)
+    centre = chain_tree(texts, others, [None] * 7, wording=False)
+    assert centre.root == 3  # drift: each side of the middle holds less of the family
+    tree = chain_tree(texts, others, [None] * 7, wording=True)
+    assert tree.root == 0 and parents(tree, 7) == [-1, 0, 1, 2, 3, 4, 5]
+    assert {frozenset((edge.parent, edge.child)) for edge in tree.edges} == {
+        frozenset((edge.parent, edge.child)) for edge in centre.edges}  # only the root moved
+
+
+def test_dates_outrank_the_words(monkeypatch):
+    texts, others = spun_chain(3)
+    dates = ["2024-04-01T00:00", "2024-03-01T00:00", "2024-02-01T00:00", "2024-01-01T00:00"]  # the spun text first
+    tree = chain_tree(texts, others, dates, wording=True)
+    assert tree.root == 3 and parents(tree, 4) == [1, 2, 3, -1]
+    # However many words vote, and though a date's penalty is finite, dated pairs keep their order.
+    monkeypatch.setattr("lineage.lineage_tree._WORDING", 1000.0)
+    ordered_edges = 0
+    for dates in ([None, "2024-02-01T00:00", "2024-01-01T00:00", None], [None, None, "2024-02-01T00:00", "2024-01-01T00:00"],
+                  ["2024-03-01T00:00", None, None, "2024-01-01T00:00"], [None, "2024-03-01T00:00", None, "2024-01-01T00:00"]):
+        for edge in chain_tree(texts, others, dates, wording=True).edges:
+            if dates[edge.parent] and dates[edge.child]:
+                assert dates[edge.parent] < dates[edge.child]
+                ordered_edges += 1
+    assert ordered_edges
 
 
 def test_a_parent_dated_after_its_child_is_refused_even_when_the_text_says_otherwise():
