@@ -25,20 +25,21 @@ import numpy as np
 from clough import load_labels, load_texts
 from clough_quality import KNOWN_NOISE
 from common import write_json
+from lineage.config import PassageConfig
 from lineage.passages import _ngrams, align, document_tokens
 
 CATEGORIES = ("cut", "light", "heavy", "non")
 HELD = 0.9  # a cut answer whose words are at least this share inside 3-grams of the source file
 
 
-def coverage(answer: str, source: str) -> tuple[float, float]:
+def coverage(answer: str, source: str, config: PassageConfig = PassageConfig()) -> tuple[float, float]:
     """Share of the answer's word characters in aligned passages, and in any 3-gram the source holds."""
     tokens_a, tokens_b = document_tokens([answer, source])
     words = np.zeros(len(answer), dtype=bool)
     for start, end in zip(tokens_a.starts, tokens_a.ends):
         words[start:end] = True
     covered = np.zeros(len(answer), dtype=bool)
-    for passage in align(tokens_a, tokens_b):
+    for passage in align(tokens_a, tokens_b, config):
         covered[passage.a_start : passage.a_end] = True
     seeded = np.zeros(len(answer), dtype=bool)
     shared = np.isin(_ngrams(tokens_a.hashes, 3), _ngrams(tokens_b.hashes, 3))

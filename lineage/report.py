@@ -326,7 +326,8 @@ def parameters(report: Report) -> dict[str, Any]:
         "passage_min_tokens": config.passage.min_tokens,
         "injections": "kept in shingles and passages" if config.injection.keep
         else "left out of shingles and passages",
-        "tree": "maximum spanning arborescence (Edmonds) of similarity + direction x drift, dates first",
+        "tree": "maximum spanning arborescence (Edmonds) of similarity + direction x drift, dates first; "
+                "an undated family rerooted by the words its members swap",
         "tree_direction": config.tree.direction,
         "bootstrap": report.stats.get("bootstrap"),
         "bootstrap_max_members": config.tree.bootstrap_max_members,

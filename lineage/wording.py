@@ -14,16 +14,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from rapidfuzz.distance import Opcode
+
+from lineage.passages import opcodes
 from lineage.shingles import token_hashes
 from lineage.text import codepoints, token_spans
 
 _LONGEST_SWAP = 3  # words replaced one for one; longer replacements are rewritten passages, not word choices
 _LEAST_USE = 3  # documents outside the family that must use a word before its use says anything
-_MOST_EDITS = 2_000  # a pair further apart is rewritten, not reworded (and its alignment would hold 32 MB)
+_MOST_EDITS = 2_000  # words inserted or deleted: a pair further apart is rewritten, not reworded
 _CHUNKS_MERGED = 16
 
 
@@ -103,93 +105,23 @@ def _tokens(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[n
     return token_hashes(units, starts, ends), indptr
 
 
-@numba.njit(cache=True)
-def _replacements(a, b, longest, most_edits):  # pragma: no cover - compiled
-    """(a_start, b_start, width) of each gap of equal width, at most ``longest``, between the runs of words that a
-    shortest edit script (Myers, 1986) keeps; none if the script needs more than ``most_edits`` edits.
-
-    Each round d extends every diagonal k = x - y as far as d edits reach; the
-    reach before each round is kept so that the script can be walked back.
-    """
-    n, m = len(a), len(b)
-    top = n + m
-    offset = top + 1
-    v = np.zeros(2 * top + 3, dtype=np.int64)
-    history = np.zeros(0, dtype=np.int64)
-    starts = np.zeros(top + 2, dtype=np.int64)
-    stored = 0
-    capacity = 0
-    found = -1
-    for d in range(min(top, most_edits) + 1):
-        size = 2 * d + 1
-        if stored + size > capacity:
-            capacity = max(2 * capacity, stored + size, 1024)
-            grown = np.zeros(capacity, dtype=np.int64)
-            grown[:stored] = history[:stored]
-            history = grown
-        starts[d] = stored
-        for k in range(-d, d + 1):
-            history[stored + k + d] = v[offset + k]
-        stored += size
-        for k in range(-d, d + 1, 2):
-            if k == -d or (k != d and v[offset + k - 1] < v[offset + k + 1]):
-                x = v[offset + k + 1]
-            else:
-                x = v[offset + k - 1] + 1
-            y = x - k
-            while x < n and y < m and a[x] == b[y]:
-                x += 1
-                y += 1
-            v[offset + k] = x
-            if x >= n and y >= m:
-                found = d
-                break
-        if found >= 0:
-            break
-    if found < 0:
+def _replacements(
+    a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64], longest: int, most_edits: int
+) -> npt.NDArray[np.int64]:
+    """(a_start, b_start, width) of each gap of equal width, at most ``longest``, between the runs of words that
+    the alignment keeps (rapidfuzz's Indel opcodes, a longest common subsequence, in windows when long); none if
+    it takes more than ``most_edits`` words inserted or deleted."""
+    found = []
+    edits = 0
+    gap_a = gap_b = 0  # where the current gap starts
+    for op in [*opcodes(a.tolist(), b.tolist()), Opcode("equal", len(a), len(a), len(b), len(b))]:
+        if op.tag != "equal":
+            edits += (op.src_end - op.src_start) + (op.dest_end - op.dest_start)
+            continue
+        width = op.src_start - gap_a
+        if width == op.dest_start - gap_b and 0 < width <= longest:
+            found.append((gap_a, gap_b, width))
+        gap_a, gap_b = op.src_end, op.dest_end
+    if edits > most_edits:
         return np.zeros((0, 3), dtype=np.int64)
-    # Walk back from the end: each round's edit, then the run of kept words (a snake) that follows it.
-    out = np.zeros((n + m + 1, 3), dtype=np.int64)
-    count = 0
-    x, y = n, m
-    gap_a_end, gap_b_end = n, m
-    for d in range(found, -1, -1):
-        k = x - y
-        base = starts[d]
-        if d == 0:
-            prev_k = 0
-            prev_x = 0
-        else:
-            vm = history[base + (k - 1) + d] if k - 1 >= -d else -1
-            vp = history[base + (k + 1) + d] if k + 1 <= d else -1
-            if k == -d or (k != d and vm < vp):
-                prev_k = k + 1
-                prev_x = vp
-            else:
-                prev_k = k - 1
-                prev_x = vm
-        prev_y = prev_x - prev_k
-        if d == 0:
-            mid_x, mid_y = 0, 0
-        elif prev_k == k + 1:  # insertion (step down in b)
-            mid_x, mid_y = prev_x, prev_x - k
-        else:  # deletion (step right in a)
-            mid_x, mid_y = prev_x + 1, prev_x + 1 - k
-        if x > mid_x:  # a run of kept words ends the gap after it
-            ga, gb = gap_a_end - x, gap_b_end - y
-            if ga == gb and 0 < ga <= longest:
-                out[count, 0] = x
-                out[count, 1] = y
-                out[count, 2] = ga
-                count += 1
-            gap_a_end, gap_b_end = mid_x, mid_y
-        x, y = prev_x, prev_y
-        if d == 0:
-            break
-    ga, gb = gap_a_end, gap_b_end  # the gap before the first match
-    if ga == gb and 0 < ga <= longest and gap_a_end > 0:
-        out[count, 0] = 0
-        out[count, 1] = 0
-        out[count, 2] = ga
-        count += 1
-    return out[:count][::-1]
+    return np.array(found, dtype=np.int64).reshape(-1, 3)
