@@ -72,7 +72,7 @@ class PassageConfig:
     ``max_repeats`` times in a document excepted); seeds at most ``max_gap``
     words apart chain into one region; a passage needs ``min_tokens`` aligned words;
     two passages with up to ``bridge`` rewritten sentences between them are one.
-    Alignment costs about 0.6 ms per reported pair, so by default (``mode``
+    Alignment (with phrases) costs about 0.8 ms per reported pair, so by default (``mode``
     "auto") it runs only when at most ``auto_max_pairs`` pairs are reported.
     """
 

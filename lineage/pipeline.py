@@ -431,7 +431,7 @@ def _passages(
         return [()] * count, "--passages off"
     if config.mode == "auto" and count > config.auto_max_pairs:
         return [()] * count, (f"{count} pairs reported, more than {config.auto_max_pairs} "
-                              "(about 0.6 ms each); pass --passages on to align them")
+                              "(about 0.8 ms each); pass --passages on to align them")
     progress("passages", 0, count)
     pairs = list(zip(similarities.a[reported].tolist(), similarities.b[reported].tolist()))
     found = pair_passages([doc.text for doc in documents], pairs, config,
