@@ -160,6 +160,8 @@ def lineage_tree(
             evidence={
                 "drift": round(float(drift[k] if forward else -drift[k]), 6),
                 "dates": _date_relation(dates[parent], dates[child]),
+                # Swapped words whose parent's form more documents outside the family use, minus the reverse.
+                "word_votes": None if wording is None else wording.votes(parent, child),
             },
         ))
     # Parents in breadth-first order; each parent's children strongest first, ties by name.

@@ -103,6 +103,11 @@ def test_an_undated_chain_is_rooted_at_its_template_by_the_words_it_swapped_not_
     assert centre.root == 3  # drift: each side of the middle holds less of the family
     tree = chain_tree(texts, others, [None] * 7, wording=True)
     assert tree.root == 0 and parents(tree, 7) == [-1, 0, 1, 2, 3, 4, 5]
+    # Each parent kept the usual words its child swapped away: all 300 // 8 of them for the template; further
+    # down fewer, as a word spun twice is unusual on both sides and says nothing.
+    votes = [edge.evidence["word_votes"] for edge in tree.edges]
+    assert votes[0] == 300 // 8 and all(0 < vote <= 300 // 8 for vote in votes)
+    assert {edge.evidence["word_votes"] for edge in centre.edges} == {None}
     assert {frozenset((edge.parent, edge.child)) for edge in tree.edges} == {
         frozenset((edge.parent, edge.child)) for edge in centre.edges}  # only the root moved
 
