@@ -20,6 +20,7 @@ into passages; too high a one drops short real reuse. For each minimum:
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 from collections import defaultdict
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         found, levels = row["clough"], row["synth"]["levels"]
         real = ("{:>10.2f}{:>10.3f}{:>7.3f}{:>7.3f}{:>7.3f}".format(
             found["accidental_passages_per_100_pairs"], found["accidental_pairs_with_any"],
-            *(found["coverage"][category] for category in ("cut", "light", "heavy"))) if found else f"{'':>41}")
+            *(found["coverage"].get(category, math.nan) for category in ("cut", "light", "heavy"))) if found else f"{'':>41}")
         print(f"{minimum:>8}{real}{levels['light']['plagdet']:>15.3f}{levels['medium']['plagdet']:>8.3f}"
               f"{levels['heavy']['plagdet']:>7.3f}", flush=True)
     write_json(args.json, {"docs": args.docs, "seed": args.seed, "rows": rows})

@@ -201,3 +201,41 @@ def test_atheris_harness_checks_an_input_without_atheris():
         module.check(data)
     assert module.EXECUTIONS["inputs"] == before["inputs"] + 4
     assert module.EXECUTIONS["decoded"] >= before["decoded"] + 2 and module.EXECUTIONS["passages"] > before["passages"]
+
+
+def test_end_to_end_runs_each_passage_mode_in_turn(tmp_path):
+    results = run("end_to_end", tmp_path, "--sizes", "60", "--repeats", "1", "--passages", "off", "on",
+                  "--data", str(tmp_path / "data"))
+    off, on = results["sizes"]
+    assert (off["passages"], on["passages"]) == ("off", "on") and off["pairs"] == on["pairs"] > 0
+    assert off["aligned_passages"] == 0 < on["aligned_passages"]
+
+
+def test_passage_cost_aligns_a_text_with_its_light_rewrite(tmp_path):
+    module = importlib.import_module("passage_cost")
+    original, rewrite = module.texts(2000, seed=1)
+    assert len(original.split()) == 2000 and 1900 < len(rewrite.split()) < 2100 and original != rewrite
+    results = run("passage_cost", tmp_path, "--words", "300", "3000", "--repeats", "1")
+    assert [row["words"] for row in results["rows"]] == [300, 3000]
+    assert all(0.8 * row["words"] < row["aligned_words"] <= row["words"] for row in results["rows"])
+
+
+def test_passage_minimum_counts_accidental_passages_and_real_reuse(tmp_path):
+    corpus = tmp_path / "clough"
+    (corpus / "texts").mkdir(parents=True)
+    source_a = ("Dynamic programming solves a large problem by breaking it into overlapping subproblems, "
+                "storing each answer in a table and reusing it whenever the same subproblem appears again.")
+    source_b = "Bayes theorem relates the probability of a hypothesis given evidence to its prior probability and likelihood."
+    texts = {"orig_taska.txt": source_a, "orig_taskb.txt": source_b, "g0pA_taska.txt": "Intro. " + source_a,
+             "g0pB_taska.txt": "Cats sleep most afternoons while dogs chase balls across wide green parks."}
+    for name, text in texts.items():
+        (corpus / "texts" / name).write_text(text, encoding="utf-8")
+    rows = [("orig_taska.txt", "a", "orig"), ("orig_taskb.txt", "b", "orig"), ("g0pA_taska.txt", "a", "cut"),
+            ("g0pB_taska.txt", "a", "non")]
+    (corpus / "labels.csv").write_text("file,task,category\n" + "".join(f"{f},{t},{c}\n" for f, t, c in rows))
+    results = run("passage_minimum", tmp_path, str(corpus), "--minimums", "5", "--docs", "80")
+    [row] = results["rows"]
+    # The cut answer against orig b, the non answer against both origs: no reuse, no passage.
+    assert row["clough"]["accidental_pairs"] == 3 and row["clough"]["accidental_passages_per_100_pairs"] == 0
+    assert list(row["clough"]["coverage"]) == ["cut"] and row["clough"]["coverage"]["cut"] > 0.9  # all but "Intro"
+    assert row["synth"]["levels"]["light"]["cases"] > 0
