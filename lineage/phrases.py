@@ -89,14 +89,19 @@ def _groups(
     node, nodes in order. (Arrays and scipy's connected components: a
     100,000-document corpus has millions of occurrences.)
     """
-    doc_number: dict[str, int] = {}
-    sides = [(doc_number.setdefault(pair.a, len(doc_number)), passage.a_start, passage.a_end,
-              doc_number.setdefault(pair.b, len(doc_number)), passage.b_start, passage.b_end)
-             for pair in pairs for passage in pair.passages]
-    table = np.array(sides, dtype=np.int64).reshape(-1, 6)
-    docs = table[:, [0, 3]].ravel()
-    starts = table[:, [1, 4]].ravel()
-    ends = table[:, [2, 5]].ravel()
+    doc_ids = sorted({doc for pair in pairs if pair.passages for doc in (pair.a, pair.b)})
+    number = {doc: k for k, doc in enumerate(doc_ids)}
+    count = sum(len(pair.passages) for pair in pairs)
+    docs, starts, ends = (np.empty(2 * count, dtype=np.int64) for _ in range(3))
+    for column, values in (  # one pass each, into arrays: no tuple per passage
+        (docs[0::2], (number[pair.a] for pair in pairs for _ in pair.passages)),
+        (docs[1::2], (number[pair.b] for pair in pairs for _ in pair.passages)),
+        (starts[0::2], (passage.a_start for pair in pairs for passage in pair.passages)),
+        (starts[1::2], (passage.b_start for pair in pairs for passage in pair.passages)),
+        (ends[0::2], (passage.a_end for pair in pairs for passage in pair.passages)),
+        (ends[1::2], (passage.b_end for pair in pairs for passage in pair.passages)),
+    ):
+        column[:] = np.fromiter(values, dtype=np.int64, count=count)
     n = len(docs)
     order = np.lexsort((ends, starts, docs))
     left, right = order[:-1], order[1:]
@@ -111,7 +116,7 @@ def _groups(
     bounds = np.flatnonzero(np.diff(labels[by_label])) + 1
     groups = np.split(by_label, bounds) if n else []
     groups.sort(key=lambda nodes: int(nodes[0]))
-    return groups, list(doc_number), docs, starts, ends
+    return groups, doc_ids, docs, starts, ends
 
 
 def _occurrences(
