@@ -136,7 +136,7 @@ def _occurrences(
                 merged[-1][1] = max(merged[-1][1], end)
             else:
                 merged.append([start, end])
-        occurrences += [Occurrence(doc, start, end, texts[doc]) for start, end in merged]
+        occurrences += [Occurrence(doc, start, end, doc_text=texts[doc]) for start, end in merged]
         longest[doc] = max(((start, end) for start, end in merged), key=lambda span: (span[1] - span[0], -span[0]))
     reference = min(by_doc, key=lambda doc: (-len(by_doc[doc]), doc))
     return tuple(occurrences), longest, reference

@@ -345,26 +345,28 @@ def _families(
     order = np.argsort(pair_label, kind="stable")
     bounds = np.searchsorted(pair_label[order], np.arange(len(groups) + 1), side="left")
     replicates = config.tree.replicates(sum(len(members) for members in groups))
-    # How many documents use each word: which of two members kept the usual word roots an undated family.
-    undated = any(page_date(documents[member].date, documents[member].text) is None
-                  for members in groups if len(members) > 1 for member in members)
-    usage = word_document_counts([document.text for document in documents]) if undated else None
+    dates = [[page_date(documents[member].date, documents[member].text) for member in members] for members in groups]
+    # How many documents use each word: which of two members kept the usual word roots a family without
+    # dates. Counted only when some family has an undated member, and only such families are worded.
+    usage = (word_document_counts([document.text for document in documents])
+             if any(None in found for found in dates) else None)
     families = []
     progress("trees", 0, len(groups))
     for number, members in enumerate(groups):
         inside = order[bounds[number] : bounds[number + 1]]
         local = {doc: k for k, doc in enumerate(members)}
         rows, hashes = _family_rows(matrix, members, column_hashes)
+        worded = usage is not None and None in dates[number]
         tree = lineage_tree(
             rows,
             hashes,
             np.array([local[x] for x in similarities.a[inside].tolist()], dtype=np.int64),
             np.array([local[y] for y in similarities.b[inside].tolist()], dtype=np.int64),
-            [page_date(documents[member].date, documents[member].text) for member in members],
+            dates[number],
             [ids[member] for member in members],
             config.tree,
             replicates,
-            None if usage is None else Wording([documents[member].text for member in members], usage),
+            Wording([documents[member].text for member in members], usage) if worded else None,
         )
         families.append(
             Family(

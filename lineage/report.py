@@ -41,6 +41,7 @@ _MD_FAMILIES = 50  # families shown with their template and tree; the rest one l
 _MD_EDGES = 200  # tree edges shown per family
 _MD_TEMPLATE_CHARS = 3000
 _MD_PATTERN_CHARS = 600
+_MD_DOCS = 20  # a phrase's documents listed
 _BACKTICK_RUNS = re.compile(r"`+")
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]|#]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -598,9 +599,9 @@ def _pair_families(report: Report) -> list[str | None]:
 
 
 def _some(docs: Sequence[str]) -> str:
-    """The first ``_TOP_PASSAGES`` document ids as code, and how many more."""
-    shown = ", ".join(_code(doc) for doc in docs[:_TOP_PASSAGES])
-    return shown + (f" and {len(docs) - _TOP_PASSAGES:,} more" if len(docs) > _TOP_PASSAGES else "")
+    """The first ``_MD_DOCS`` document ids as code, and how many more."""
+    shown = ", ".join(_code(doc) for doc in docs[:_MD_DOCS])
+    return shown + (f" and {len(docs) - _MD_DOCS:,} more" if len(docs) > _MD_DOCS else "")
 
 
 def _cut(text: str, limit: int) -> str:

@@ -130,8 +130,8 @@ class Passage:
     score: float
     aligned: int
     pattern: str
-    text_a: str = field(repr=False)
-    text_b: str = field(repr=False)
+    text_a: str = field(repr=False, kw_only=True)
+    text_b: str = field(repr=False, kw_only=True)
 
     @property
     def a_text(self) -> str:
@@ -183,7 +183,7 @@ class Occurrence:
     doc: str
     start: int
     end: int
-    doc_text: str = field(repr=False)
+    doc_text: str = field(repr=False, kw_only=True)
 
     @property
     def text(self) -> str:

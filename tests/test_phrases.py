@@ -158,7 +158,7 @@ def test_a_long_variant_is_shortened_and_an_end_slot_some_occurrences_lack_is_le
     }
 
     def passage(a: str, b: str) -> Passage:  # the whole of both texts, as a wide alignment would find it
-        return Passage(0, len(texts[a]), 0, len(texts[b]), 0.5, 10, "", texts[a], texts[b])
+        return Passage(0, len(texts[a]), 0, len(texts[b]), 0.5, 10, "", text_a=texts[a], text_b=texts[b])
 
     pairs = [Pair("a", "b", 0.0, 0.0, 0.0, 0, "rare", (passage("a", "b"),)),
              Pair("a", "c", 0.0, 0.0, 0.0, 0, "rare", (passage("a", "c"),))]

@@ -223,3 +223,27 @@ def test_report_md_stays_readable_for_many_large_families(shanghai):
     assert f"| F60 | {len(family.members)} | `{family.root}` |" in text
     assert f"({len(family.template) * 10:,} characters in report.json)" in text
     assert len(text) < 60 * 50_000
+
+
+def test_a_dated_family_is_not_worded_because_another_family_has_no_dates(tmp_path):
+    import random
+
+    rng = random.Random(3)
+    vocabulary = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+                  for _ in range(3000)]
+
+    def family(prefix: str, dated: bool, size: int = 3) -> dict[str, str]:
+        base = [rng.choice(vocabulary) for _ in range(300)]
+        texts = {}
+        for k in range(size):
+            words = [word if rng.random() > 0.05 else rng.choice(vocabulary) for word in base]
+            head = f"Published 2020-01-0{k + 1}\n" if dated else ""
+            texts[f"{prefix}{k}"] = head + " ".join(word + ("." if n % 12 == 11 else "") for n, word in enumerate(words))
+        return texts
+
+    dated, undated = family("dated", True), family("undated", False)
+    for name, text in {**dated, **undated}.items():
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    by_root = {family.root[:-5]: family for family in lineage.analyze(tmp_path).families}
+    assert {edge.evidence["word_votes"] for edge in by_root["dated"].edges} == {None}
+    assert all(isinstance(edge.evidence["word_votes"], int) for edge in by_root["undated"].edges)
