@@ -150,8 +150,8 @@ def _check_strict(skipped: dict[str, int], where: str) -> None:
 @click.option("--family-threshold", default=_DEFAULTS.cluster.family_threshold, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Pairs with score at least this join documents into families.")
 @click.option("--passages", default=_DEFAULTS.passage.mode, show_default=True, type=click.Choice(["auto", "on", "off"]),
-              help=f"Align the shared passages of every reported pair; auto: when at most "
-                   f"{_DEFAULTS.passage.auto_max_pairs} pairs are reported.")
+              help=f"Align the shared passages of every reported pair; auto: of the "
+                   f"{_DEFAULTS.passage.auto_max_pairs:,} strongest.")
 @click.option("--neighbours", default=_DEFAULTS.cluster.neighbours, show_default=True, type=click.IntRange(0),
               help="Report each document's N closest pairs, besides every pair at the family threshold.")
 @click.option("--bootstrap", default=None, type=click.IntRange(0, 10_000),
@@ -506,8 +506,9 @@ def _passage_summary(report: Report) -> list[str]:
     stats = report.stats
     if stats["passages_skipped"]:
         return [f"Shared passages not aligned: {stats['passages_skipped']}."]
-    lines = [f"{count_noun(stats['passages'], 'shared passage')} in {count_noun(stats['pairs_with_passages'], 'pair')}, "
-             f"merged into {count_noun(stats['phrases'], 'phrase')}" + (":" if report.phrases else ".")]
+    lines = [f"Shared passages aligned for {stats['passages_partial']}."] if stats.get("passages_partial") else []
+    lines += [f"{count_noun(stats['passages'], 'shared passage')} in {count_noun(stats['pairs_with_passages'], 'pair')}, "
+              f"merged into {count_noun(stats['phrases'], 'phrase')}" + (":" if report.phrases else ".")]
     for phrase in report.phrases[:_SHOWN]:
         pattern = " ".join(phrase.pattern.split())
         shown = pattern if len(pattern) <= _PATTERN_WIDTH else pattern[: _PATTERN_WIDTH - 1].rstrip() + "…"

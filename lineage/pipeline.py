@@ -172,15 +172,15 @@ def analyze(
     stats["verified_sharing_min_shared"] = int(kept.sum())
 
     ids = [doc.id for doc in documents]
-    passages, stats["passages_skipped"] = _passages(documents, similarities, reported, config.passage, hidden,
-                                                    report_progress)
+    passages, aligned, stats["passages_skipped"], stats["passages_partial"] = _passages(
+        documents, similarities, reported, config.passage, hidden, report_progress)
     families, stats["bootstrap"] = _families(ids, documents, similarities, strong, matrix, column_hashes, config,
                                              report_progress)
     family_of = {member: family.id for family in families for member in family.members}
     singletons = [doc_id for doc_id in ids if doc_id not in family_of]
     passages, stats["boilerplate_passages"] = _without_boilerplate(passages, boilerplate_hashes, config.shingle)
     words = None if stats["passages_skipped"] else _word_counts(documents, similarities, reported)
-    pairs = _pairs(ids, similarities, found_by, reported, passages, words)
+    pairs = _pairs(ids, similarities, found_by, reported, passages, words, aligned)
     phrases = merge_phrases(pairs, {doc.id: doc.text for doc in documents},
                             _rarity(matrix, column_hashes, boilerplate_hashes, config.shingle), hidden)
     stats["phrases"] = len(phrases)
@@ -426,20 +426,35 @@ def _passages(
     config: PassageConfig,
     hidden: dict[str, tuple[Injection, ...]],
     progress: Progress,
-) -> tuple[list[tuple[Passage, ...]], str | None]:
-    """Shared passages of each reported pair, or none and the reason they were not aligned."""
+) -> tuple[list[tuple[Passage, ...]], npt.NDArray[np.bool_], str | None, str | None]:
+    """Shared passages of each reported pair, which pairs were aligned, and why none or only some were.
+
+    Returns ``(passages, aligned, skipped, partial)``: ``skipped`` says why no
+    pair was aligned (``--passages off``); ``partial`` says that ``--passages
+    auto`` aligned only the ``auto_max_pairs`` strongest pairs of a larger report.
+    """
     count = int(reported.sum())
+    aligned = np.zeros(count, dtype=bool)
     if config.mode == "off":
-        return [()] * count, "--passages off"
+        return [()] * count, aligned, "--passages off", None
+    partial = None
     if config.mode == "auto" and count > config.auto_max_pairs:
-        return [()] * count, (f"{count} pairs reported, more than {config.auto_max_pairs} "
-                              "(about 0.8 ms each); pass --passages on to align them")
-    progress("passages", 0, count)
-    pairs = list(zip(similarities.a[reported].tolist(), similarities.b[reported].tolist()))
-    found = pair_passages([doc.text for doc in documents], pairs, config,
-                          hidden=[hidden.get(doc.id, ()) for doc in documents])
-    progress("passages", count, count)
-    return found, None
+        rows = np.flatnonzero(reported)
+        strongest = np.lexsort((-similarities.jaccard[rows], -similarities.score[rows]))[: config.auto_max_pairs]
+        aligned[strongest] = True
+        partial = (f"the {config.auto_max_pairs:,} strongest of {count:,} reported pairs (about 0.8 ms a pair); "
+                   "pass --passages on to align them all")
+    else:
+        aligned[:] = True
+    chosen = np.flatnonzero(aligned)
+    progress("passages", 0, len(chosen))
+    pairs = list(zip(similarities.a[reported][chosen].tolist(), similarities.b[reported][chosen].tolist()))
+    found: list[tuple[Passage, ...]] = [()] * count
+    for k, passages in zip(chosen.tolist(), pair_passages([doc.text for doc in documents], pairs, config,
+                                                          hidden=[hidden.get(doc.id, ()) for doc in documents])):
+        found[k] = passages
+    progress("passages", len(chosen), len(chosen))
+    return found, aligned, None, partial
 
 
 def _rarity(
@@ -508,9 +523,10 @@ def _pairs(
     kept: npt.NDArray[np.bool_],
     passages: list[tuple[Passage, ...]],
     words: npt.NDArray[np.int64] | None,
+    aligned: npt.NDArray[np.bool_],
 ) -> tuple[Pair, ...]:
-    def coverage(a: int, b: int, found: tuple[Passage, ...]) -> float | None:
-        if words is None:
+    def coverage(a: int, b: int, found: tuple[Passage, ...], was_aligned: bool) -> float | None:
+        if words is None or not was_aligned:
             return None
         shorter = min(words[a], words[b])
         return round(min(sum(passage.aligned for passage in found) / shorter, 1.0), 6) if shorter else 0.0
@@ -525,9 +541,9 @@ def _pairs(
             shared_shingles=int(similarities.shared[k]),
             found_by=found_by[k],
             passages=found,
-            coverage=coverage(similarities.a[k], similarities.b[k], found),
+            coverage=coverage(similarities.a[k], similarities.b[k], found, was_aligned),
         )
-        for k, found in zip(np.flatnonzero(kept), passages)
+        for k, found, was_aligned in zip(np.flatnonzero(kept), passages, aligned.tolist())
     ]
     pairs.sort(key=lambda pair: (-pair.score, -pair.jaccard, pair.a, pair.b))
     return tuple(pairs)

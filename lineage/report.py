@@ -560,6 +560,9 @@ def _passage_lines(report: Report) -> list[str]:
     lines = ["", f"## Shared passages ({min(_TOP_PASSAGES, total)} longest of {total})", ""]
     if report.stats.get("passages_skipped"):
         return lines + [f"Not aligned: {_text(report.stats['passages_skipped'])}."]
+    if report.stats.get("passages_partial"):
+        lines += [f"Aligned for {_text(report.stats['passages_partial'])}; the other pairs' `passages` are empty "
+                  "and their `coverage` null.", ""]
     if not found:
         return lines + ["No reported pair shares a passage of "
                         f"{report.config.passage.min_tokens} or more aligned words."]

@@ -166,18 +166,26 @@ def test_the_demo_report_holds_the_template_phrases_with_offsets_into_the_texts(
     assert found["Once known primarily as China's financial {capital|center}, Shanghai has quietly built"] == ("001", "003")
 
 
-def test_auto_mode_leaves_large_reports_unaligned_and_says_so(tmp_path):
+def test_auto_mode_aligns_only_the_strongest_pairs_of_a_large_report_and_says_so(tmp_path):
     import lineage
     from lineage.config import AnalyzeConfig, PassageConfig
 
     planted = Path(__file__).parent / "data" / "planted"
     report = lineage.analyze([planted], config=AnalyzeConfig(passage=PassageConfig(auto_max_pairs=3)))
-    assert len(report.pairs) > 3 and all(pair.passages == () for pair in report.pairs)
-    assert report.stats["passages_skipped"].startswith(f"{len(report.pairs)} pairs reported, more than 3")
+    everything = lineage.analyze([planted], passages="on")
+    assert len(report.pairs) > 3 and report.stats["passages_skipped"] is None
+    assert report.stats["passages_partial"] == (f"the 3 strongest of {len(report.pairs)} reported pairs "
+                                                "(about 0.8 ms a pair); pass --passages on to align them all")
+    # Pairs come strongest first: the first three have the passages --passages on finds, the rest none.
+    assert [pair.passages for pair in report.pairs[:3]] == [pair.passages for pair in everything.pairs[:3]]
+    assert all(pair.coverage is not None for pair in report.pairs[:3])
+    assert all(pair.passages == () and pair.coverage is None for pair in report.pairs[3:])
     report.write(tmp_path)
-    assert "Not aligned: " in (tmp_path / "report.md").read_text(encoding="utf-8")
-    aligned = lineage.analyze([planted], passages="on")
-    assert aligned.stats["passages_skipped"] is None and aligned.stats["passages"] > 0
+    assert f"Aligned for the 3 strongest of {len(report.pairs)} reported pairs" in (
+        tmp_path / "report.md").read_text(encoding="utf-8")
+    assert everything.stats["passages_partial"] is None and everything.stats["passages"] > 0
+    off = lineage.analyze([planted], passages="off")
+    assert off.stats["passages_skipped"] == "--passages off" and all(pair.coverage is None for pair in off.pairs)
     assert lineage.analyze([planted], passages="off").stats["passages"] == 0
 
 

@@ -258,6 +258,7 @@
         card(count(injections.operators || 0), "spam operators")),
       limitsNote(),
       s.passages_skipped ? el("p", { class: "note" }, "Passages were not aligned: ", s.passages_skipped, ".") : null,
+      s.passages_partial ? el("p", { class: "note" }, "Passages were aligned for ", s.passages_partial, ".") : null,
       el("h2", null, "Families"),
       FAMILIES.length ? familiesTable("overview-families") : el("p", null, "No pair reaches the family threshold (", String(DATA.parameters.family_threshold), ")."),
       el("h2", null, "Spam operators"),
@@ -409,6 +410,7 @@
         ? el("div", null, el("p", { class: "note" }, `These texts are not in this file; the first passages the pair shares (report.json has all ${pair.passage_count}):`),
           el("ol", null, pair.patterns.map((text) => el("li", null, pattern(text)))))
         : el("p", { class: "muted" }, DATA.summary.passages_skipped ? `Passages were not aligned: ${DATA.summary.passages_skipped}.`
+          : pair.coverage === null ? `This pair was not aligned: passages were aligned for ${DATA.summary.passages_partial}.`
           : `The two share no passage of ${DATA.parameters.passage_min_tokens} or more aligned words.`);
     return [
       el("p", null, link("pairs", "← all pairs")),
