@@ -31,7 +31,7 @@ from clough import load_labels, load_texts
 from common import synth_files, write_json
 from lineage.config import AnalyzeConfig, PassageConfig
 from lineage.passages import align, document_tokens
-from passage_plagdet import LEVELS, pan_totals
+from passage_plagdet import LEVELS, cases_by_level, pan_totals
 from passage_quality import coverage
 
 
@@ -69,16 +69,7 @@ def synthetic(docs: int, seed: int, minimum: int) -> dict:
         started = time.perf_counter()
         report = lineage.analyze([corpus], config=AnalyzeConfig(passage=PassageConfig(mode="on", min_tokens=minimum)))
         seconds = time.perf_counter() - started
-    found = {}
-    for pair in report.pairs:
-        found[(pair.a, pair.b)] = [((p.a_start, p.a_end), (p.b_start, p.b_end)) for p in pair.passages]
-        found[(pair.b, pair.a)] = [((p.b_start, p.b_end), (p.a_start, p.a_end)) for p in pair.passages]
-    by_level: dict[str, list] = defaultdict(list)
-    for truth in truths:
-        if truth["parent"] is not None:
-            cases = [((case["start"], case["end"]), (case["parent_start"], case["parent_end"]))
-                     for case in truth["copied"]]
-            by_level[truth["level"]].append((cases, found.get((truth["id"], truth["parent"]), [])))
+    by_level = cases_by_level(report, truths)
     return {"seconds": round(seconds, 1),
             "levels": {level: {key: round(value, 4) for key, value in pan_totals(by_level[level]).items()}
                        for level in LEVELS}}

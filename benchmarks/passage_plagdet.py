@@ -93,6 +93,21 @@ def pan_totals(pairs: list[tuple[list[tuple[Span, Span]], list[tuple[Span, Span]
     }
 
 
+def cases_by_level(report: lineage.Report, truths: list[dict]) -> dict[str, list]:
+    """Per rewrite level, each rewrite's (cases, detections): its copied spans and its pair's passages with its parent."""
+    found: dict[tuple[str, str], list[tuple[Span, Span]]] = {}
+    for pair in report.pairs:
+        found[(pair.a, pair.b)] = [((p.a_start, p.a_end), (p.b_start, p.b_end)) for p in pair.passages]
+        found[(pair.b, pair.a)] = [((p.b_start, p.b_end), (p.a_start, p.a_end)) for p in pair.passages]
+    by_level: dict[str, list] = defaultdict(list)
+    for truth in truths:
+        if truth["parent"] is None:
+            continue
+        cases = [((case["start"], case["end"]), (case["parent_start"], case["parent_end"])) for case in truth["copied"]]
+        by_level[truth["level"]].append((cases, found.get((truth["id"], truth["parent"]), [])))
+    return by_level
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
@@ -104,16 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         report = lineage.analyze([corpus], passages="on")
         seconds = time.perf_counter() - started
-    found: dict[tuple[str, str], list[tuple[Span, Span]]] = {}
-    for pair in report.pairs:
-        found[(pair.a, pair.b)] = [((p.a_start, p.a_end), (p.b_start, p.b_end)) for p in pair.passages]
-        found[(pair.b, pair.a)] = [((p.b_start, p.b_end), (p.a_start, p.a_end)) for p in pair.passages]
-    by_level: dict[str, list] = defaultdict(list)
-    for truth in truths:
-        if truth["parent"] is None:
-            continue
-        cases = [((case["start"], case["end"]), (case["parent_start"], case["parent_end"])) for case in truth["copied"]]
-        by_level[truth["level"]].append((cases, found.get((truth["id"], truth["parent"]), [])))
+    by_level = cases_by_level(report, truths)
     results = {"docs": args.docs, "seed": args.seed, "analyze_seconds": round(seconds, 2),
                "levels": {level: pan_totals(by_level[level]) for level in LEVELS if by_level[level]}}
     print(f"{args.docs} synthetic documents; analyze --passages on in {seconds:.1f} s")
