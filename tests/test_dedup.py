@@ -228,7 +228,12 @@ def test_ctrl_c_while_the_outputs_are_renamed_still_replaces_both(tmp_path, monk
             os.kill(os.getpid(), signal.SIGINT)  # as if Ctrl-C came right after the first rename
 
     monkeypatch.setattr(os, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        dedup([source], kept, config=DedupConfig(), engine=LocalEngine(workers=1))
+    # As in a terminal, even when the tests run in the background (where SIGINT starts out ignored).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            dedup([source], kept, config=DedupConfig(), engine=LocalEngine(workers=1))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert [line["id"] for line in _lines(kept)] == ["a"]
     assert [line["id"] for line in _lines(removed)] == ["b"]

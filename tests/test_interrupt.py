@@ -31,8 +31,12 @@ PLANTED = Path(__file__).resolve().parent / "data" / "planted"
 # Runs `lineage analyze` after wrapping the call at POINT so that, the COUNT-th time it is reached,
 # the child writes MARKER and waits there for the test's signal.
 DRIVER = textwrap.dedent('''
-    import os, sys, time
+    import os, signal, sys, time
     from pathlib import Path
+
+    # Ctrl-C reaches the command as in a terminal, even when the tests were started in the background
+    # (a shell starts background jobs with SIGINT ignored, and Python then keeps it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     point, count, marker, *args = sys.argv[1:]
     count = int(count)
