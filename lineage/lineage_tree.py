@@ -24,9 +24,9 @@ pairs whose drift makes it the parent minus the share that makes it the child.
 Drift says which side of an edge holds more of the family, not which came
 first, so without dates that root sits at the tree's centre. **Wording** then
 moves it (:mod:`lineage.wording`): at each word two members swap one for one,
-the one holding the word more documents outside the family use is probably
-the older. The tree is rerooted, its edges kept, at the member where edge
-weights, root vote and ``_WORDING`` per word vote sum highest.
+the one holding the word more documents on the family's topic use is
+probably the older. The tree is rerooted, its edges kept, at the member
+where edge weights, root vote and ``_WORDING`` per word vote sum highest.
 
 **Support** for each edge is the share of bootstrap replicates whose tree has
 it. A replicate reweights every shingle by a Poisson(1) count (the
@@ -56,7 +56,7 @@ from lineage.wording import Wording
 DATE_PENALTY = 10.0
 ROOT_COST = 100.0
 _ROOT_VOTE = 0.3  # weight of the root vote; at 1 it overrides edge evidence (synthetic root 0.373 -> 0.345)
-_WORDING = 0.05  # weight of one word vote when rerooting: half the 0.105 at which a Clough root moves
+_WORDING = 0.05  # weight of one word vote when rerooting: below the 0.079 at which a Clough root moves
 _PARENTS_CONSIDERED = 20
 _DATE_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?:[ T]([0-2]\d):([0-5]\d))?(?!\d)")
 _DATE_SEARCH_CHARS = 600  # a page's own date sits in its header, not in the article's history
@@ -124,7 +124,7 @@ def lineage_tree(
     dated = (order[i] >= 0) & (order[j] >= 0)
     late = (dated & (order[i] > order[j]), dated & (order[j] > order[i]))  # i dated after j, and the reverse
     similarity, drift = _evidence(rows, holders, i, j, np.ones(rows.shape[1]))
-    rank = _tie_rank(names)
+    rank = tie_rank(names)
     votes = None if wording is None else wording.votes
     parent_of = _arborescence(size, i, j, similarity, drift, late, dated, rank, config, votes=votes)
     root = int(np.flatnonzero(parent_of < 0)[0])
@@ -346,7 +346,7 @@ def _reroot(
     return parent_of
 
 
-def _tie_rank(names: Sequence[str]) -> npt.NDArray[np.int64]:
+def tie_rank(names: Sequence[str]) -> npt.NDArray[np.int64]:
     """Each member's place in the order of a hash of its name, the order in which exact ties are broken.
 
     Not the names' own order: corpora often number documents as they are

@@ -39,8 +39,8 @@ from lineage.phrases import family_templates, merge_phrases
 from lineage.shingles import concatenate, incidence_matrix, shingle_sets
 from lineage.signatures import minhash_signatures
 from lineage.text import word_counts
-from lineage.lineage_tree import lineage_tree, page_date
-from lineage.wording import Wording, word_document_counts
+from lineage.lineage_tree import lineage_tree, page_date, tie_rank
+from lineage.wording import Usage, Wording
 from lineage.tree import newick
 from lineage.types import (
     Progress,
@@ -346,9 +346,9 @@ def _families(
     bounds = np.searchsorted(pair_label[order], np.arange(len(groups) + 1), side="left")
     replicates = config.tree.replicates(sum(len(members) for members in groups))
     dates = [[page_date(documents[member].date, documents[member].text) for member in members] for members in groups]
-    # How many documents use each word: which of two members kept the usual word roots a family without
-    # dates. Counted only when some family has an undated member, and only such families are worded.
-    usage = (word_document_counts([document.text for document in documents])
+    # Which words each document uses: which of two members kept the word usual on their topic roots a family
+    # without dates. Gathered only when some family has an undated member, and only such families are worded.
+    usage = (Usage([document.text for document in documents], tie_rank(ids))
              if any(None in found for found in dates) else None)
     families = []
     progress("trees", 0, len(groups))
@@ -356,7 +356,8 @@ def _families(
         inside = order[bounds[number] : bounds[number + 1]]
         local = {doc: k for k, doc in enumerate(members)}
         rows, hashes = _family_rows(matrix, members, column_hashes)
-        worded = usage is not None and None in dates[number]
+        wording = (Wording([documents[member].text for member in members], usage.family_counts(members))
+                   if usage is not None and None in dates[number] else None)
         tree = lineage_tree(
             rows,
             hashes,
@@ -366,7 +367,7 @@ def _families(
             [ids[member] for member in members],
             config.tree,
             replicates,
-            Wording([documents[member].text for member in members], usage) if worded else None,
+            wording,
         )
         families.append(
             Family(

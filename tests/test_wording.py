@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lineage.text import tokenize
-from lineage.wording import Wording, _replacements, word_document_counts
+from lineage.wording import Usage, Wording, _replacements, word_document_counts
 
 
 def counts_by_word(texts: list[str], corpus: list[str]) -> dict[str, int]:
@@ -75,3 +75,44 @@ def test_replacement_gaps_lie_inside_both_texts_and_differ_at_every_word(a, b):
     for a_start, b_start, width in gaps(a, b):
         assert 1 <= width <= 3 and a_start + width <= len(a) and b_start + width <= len(b)
         assert all(a[a_start + k] != b[b_start + k] for k in range(width))
+
+
+MARKET = "market buyers traders stalls prices vendors produce harvest"
+
+
+def market_corpus() -> tuple[list[str], list[str]]:
+    """A family, a template and its spin, and the corpus around it: five documents on its topic, and ten on
+    another whose everyday words are the spinner's synonyms."""
+    template = f"the {MARKET} in the city rose sharply as buyers came back to the old market this spring"
+    spun = f"the {MARKET} in the city rose sharply as purchasers came back to the old bazaar this spring"
+    on_topic = [f"{MARKET} report on the {word}" for word in ("city", "spring", "old", "rose", "back")]
+    elsewhere = [f"bazaar purchasers wedding dress silk lanterns number {k}" for k in range(10)]
+    return [template, spun], on_topic + elsewhere
+
+
+def test_a_familys_words_are_counted_among_the_documents_on_its_topic():
+    family, others = market_corpus()
+    corpus = family + others
+    # Over the whole corpus the spinner's synonyms are the commoner words, and the spin looks older.
+    assert Wording(family, word_document_counts(corpus)).votes(0, 1) == -2
+    usage = Usage(corpus, np.arange(len(corpus)))
+    words, counts = usage.family_counts([0, 1])
+    assert dict(zip(words.tolist(), counts.tolist())) == {
+        int(word_document_counts([word])[0][0]): count
+        for word, count in counts_by_word(family, family + others[:5]).items()}  # the topic: the five, not the ten
+    assert Wording(family, (words, counts)).votes(0, 1) == 2  # market over bazaar, buyers over purchasers
+
+
+def test_which_documents_are_on_a_topic_does_not_depend_on_the_order_they_were_read_in(monkeypatch):
+    monkeypatch.setattr("lineage.wording._TOPIC_DOCUMENTS", 2)  # of five on the topic, with ties
+    family, others = market_corpus()
+    corpus = family + others
+    rank = np.random.default_rng(7).permutation(len(corpus))
+    found = Usage(corpus, rank).family_counts([0, 1])
+    order = np.random.default_rng(8).permutation(len(corpus))
+    reordered = Usage([corpus[k] for k in order], rank[order])
+    members = [int(np.flatnonzero(order == 0)[0]), int(np.flatnonzero(order == 1)[0])]
+    again = reordered.family_counts(members)
+    assert found[0].tolist() == again[0].tolist() and found[1].tolist() == again[1].tolist()
+    # Two documents on the topic were counted, each using the topic's words, "the" and one more of the family's.
+    assert sum(found[1]) - sum(Usage(family, np.arange(2)).family_counts([0, 1])[1]) == 2 * (len(MARKET.split()) + 2)
