@@ -441,7 +441,8 @@ def synth(output: Path, docs: int, seed: int, min_words: int, max_words: int, to
 @click.option("--shingle", default=str(_DEFAULTS.shingle), show_default=True,
               help="Shingles for the overlap figures: word:N or char:N.")
 @click.option("--keep-injections", is_flag=True, help="Keep injected spam keywords in the overlap and passages.")
-def compare(a: str, b: str, corpus: tuple[Path, ...], shingle: str, keep_injections: bool) -> None:
+@_read_options
+def compare(a: str, b: str, corpus: tuple[Path, ...], shingle: str, keep_injections: bool, read: ReadConfig) -> None:
     """Show the passages two documents share, side by side, variants marked.
 
     A and B are two files, or two document ids with --corpus. Words both keep are
@@ -451,8 +452,10 @@ def compare(a: str, b: str, corpus: tuple[Path, ...], shingle: str, keep_injecti
     Examples:
       lineage compare corpus/shanghai/001_8d0afbd8c3a3ca36.txt corpus/shanghai/002_82837cee5602c89a.txt
       lineage compare 001_8d0afbd8c3a3ca36.txt 002_82837cee5602c89a.txt --corpus corpus/shanghai
+      lineage compare page-17 page-42 --corpus crawl.jsonl --id-field url --text-field body
     """
-    comparison = run_comparison(a, b, corpus=list(corpus) or None, shingle=shingle, keep_injections=keep_injections)
+    comparison = run_comparison(a, b, corpus=list(corpus) or None, shingle=shingle, keep_injections=keep_injections,
+                                read=read)
     click.echo(_comparison_text(comparison))
 
 

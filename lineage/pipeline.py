@@ -688,9 +688,14 @@ def compare(
     config = shingle if isinstance(shingle, ShingleConfig) else ShingleConfig.parse(shingle or str(ShingleConfig()))
     if corpus is not None:
         paths = [corpus] if isinstance(corpus, (str, Path)) else list(corpus)
-        by_id = {record.id: record for record in read_corpus(paths, read=read)}
-        shown = ", ".join(str(path) for path in paths)
-        first, second = (_document(by_id.get(str(doc_id)), str(doc_id), f"in {shown}") for doc_id in (a, b))
+        records = read_corpus(paths, read=read)
+        by_id = {record.id: record for record in records}
+        where = "in " + ", ".join(str(path) for path in paths)
+        skipped = [record for record in records if isinstance(record, SkippedInput)]
+        if skipped:  # a record read wrongly (a field named otherwise) has no id: say why the id may be missing
+            records_word = "record" if len(skipped) == 1 else "records"
+            where += f" ({len(skipped):,} {records_word} skipped, the first at {skipped[0].source}: {skipped[0].reason})"
+        first, second = (_document(by_id.get(str(doc_id)), str(doc_id), where) for doc_id in (a, b))
     else:
         first, second = (_only_document(Path(path), read) for path in (a, b))
     texts = [first.text, second.text]

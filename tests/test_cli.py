@@ -292,6 +292,24 @@ def test_compare_shows_the_shared_passages_with_variants_in_brackets():
     assert by_id.stdout.replace(a.name, str(a)).replace(b.name, str(b)) == result.stdout
 
 
+def test_compare_reads_a_corpus_with_the_fields_it_is_told(tmp_path):
+    a, b = DEMO / "001_8d0afbd8c3a3ca36.txt", DEMO / "002_82837cee5602c89a.txt"
+    crawl = tmp_path / "crawl.jsonl"
+    crawl.write_text("".join(json.dumps({"key": path.stem, "body": path.read_text(encoding="utf-8")}) + "\n"
+                             for path in (a, b)), encoding="utf-8")
+    from_files = CliRunner().invoke(main, ["compare", str(a), str(b)])
+    args = ["compare", a.stem, b.stem, "--corpus", str(crawl), "--id-field", "key", "--text-field", "body"]
+    from_crawl = CliRunner().invoke(main, args)
+    assert from_crawl.exit_code == 0, from_crawl.output
+    assert from_crawl.stdout.replace(a.stem, str(a)).replace(b.stem, str(b)) == from_files.stdout
+    cut = CliRunner().invoke(main, [*args, "--max-doc-chars", "2000"])
+    assert f"a: {a.stem} (2,000 characters)" in cut.stdout
+    unnamed = CliRunner().invoke(main, args[:5])  # without the fields every record is skipped: the error says why
+    assert (unnamed.exit_code, unnamed.stderr) == (2, (
+        f"Error: {a.stem}: no document with this id in {crawl} (2 records skipped, the first at {crawl}:1: "
+        'no "text" string in the record); ids are paths relative to a directory given or JSONL ids, as in report.json\n'))
+
+
 def test_compare_keeps_the_spam_keywords_when_asked():
     a, b = DEMO / "001_8d0afbd8c3a3ca36.txt", DEMO / "002_82837cee5602c89a.txt"
     result = CliRunner().invoke(main, ["compare", str(a), str(b), "--keep-injections"])
