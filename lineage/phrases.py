@@ -24,6 +24,7 @@ from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
+import regex
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
@@ -32,6 +33,8 @@ from lineage.types import Injection, Occurrence, Pair, Phrase
 
 _SAME_OCCURRENCE = 0.8  # overlap, as a share of the longer span, that makes two occurrences one
 TEMPLATE_PHRASES = 40  # a family template's phrases at most: the skeleton, not every shared scrap
+_WORD = regex.compile(r"\w+")
+_TEMPLATE_OVERLAP = 0.5  # share of a phrase's word 3-grams that stronger template phrases say: left out
 _PHRASES_PER_CHUNK = 2048  # phrases whose occurrences are tokenised together
 _SHOWN_VARIANTS = 6  # variants a slot shows at most: the 5 most frequent and "… N more"
 _SHOWN_VARIANT_CHARS = 60  # a longer variant is shown as its first and last words
@@ -220,7 +223,9 @@ def family_template(
     """A family's likely template: the phrases two or more members share, in text order, joined by " … ".
 
     The ``limit`` strongest such phrases are kept (phrases come strongest
-    first) and put in the order they take in the members' texts: each by the
+    first), but not one whose words (3-grams of its occurrences in the family)
+    a stronger kept phrase mostly says already, and put in the order they
+    take in the members' texts: each by the
     median of its occurrences' relative positions (start over the member's
     length, from ``lengths``). Returns the template and its phrase ids;
     ``("", ())`` when the members share no phrase.
@@ -241,6 +246,8 @@ def family_templates(
     """
     family_of = {member: number for number, members in enumerate(families) for member in members}
     kept: list[list[tuple[float, str, str]]] = [[] for _ in families]
+    said: list[Counter[tuple[str, ...]]] = [Counter() for _ in families]  # the kept phrases' word 3-grams
+    grams_of: dict[str, set[tuple[str, ...]]] = {}
     for phrase in phrases:
         found: dict[int, list[Occurrence]] = defaultdict(list)
         for occurrence in phrase.occurrences:
@@ -250,10 +257,36 @@ def family_templates(
         for number, occurrences in found.items():
             if len({occurrence.doc for occurrence in occurrences}) < 2:
                 continue
+            # A weaker phrase over words a stronger one already says (the same text aligned in other
+            # pairs, cut elsewhere) would put them in the template twice.
+            grams = set().union(*(_word_grams(occurrence.text) for occurrence in occurrences))
+            if _said_already(grams, said[number]):
+                continue
+            said[number].update(grams)
+            grams_of[phrase.id] = grams
             spots = [occurrence.start / max(lengths[occurrence.doc], 1) for occurrence in occurrences]
             kept[number].append((float(np.median(spots)), phrase.id, phrase.pattern))
     templates = []
-    for chosen in kept:
+    for number, chosen in enumerate(kept):
+        # And a stronger phrase that a weaker one kept after it says in full (a name, then its sentence).
+        for entry in reversed(chosen[:]):
+            grams = grams_of[entry[1]]
+            said[number].subtract(grams)
+            if _said_already(grams, said[number]):
+                chosen.remove(entry)
+            else:
+                said[number].update(grams)
         chosen.sort()
         templates.append((" … ".join(pattern for _, _, pattern in chosen), tuple(phrase_id for _, phrase_id, _ in chosen)))
     return templates
+
+
+def _said_already(grams: set[tuple[str, ...]], said: Counter[tuple[str, ...]]) -> bool:
+    """Whether most of ``grams`` are in ``said`` (counts of other phrases' 3-grams)."""
+    return sum(said[gram] > 0 for gram in grams) > _TEMPLATE_OVERLAP * len(grams)
+
+
+def _word_grams(text: str) -> set[tuple[str, ...]]:
+    """The lower-cased word 3-grams of ``text`` (its words, when it has fewer than three)."""
+    words = _WORD.findall(text.lower())
+    return {tuple(words[k : k + 3]) for k in range(max(len(words) - 2, 1))} if words else set()

@@ -104,15 +104,33 @@ def test_family_template_keeps_phrases_two_members_share_in_text_order():
     lengths = {doc: len(text) for doc, text in texts.items()}
     template, used = family_template(phrases, ["a", "b"], lengths)
     by_id = {phrase.id: phrase for phrase in phrases}
-    assert len(used) == 2
-    assert by_id[used[0]].pattern.startswith("The glow") and by_id[used[1]].pattern.startswith("Once known")
-    assert template == " … ".join(by_id[phrase_id].pattern for phrase_id in used)
+    # a and b share one passage, from "The glow" to the end; the "Once known" sentence all three share is in
+    # it, so the template says it once.
+    assert len(used) == 1 and template == by_id[used[0]].pattern
+    assert template.startswith("The glow") and template.count("Once known primarily") == 1
     assert "{park|campus}" in template and "never {sleeps|dims}" in template
     # A member and an outsider sharing a phrase do not make it the family's.
     assert family_template(phrases, ["a", "outside"], lengths)[1] == tuple(
         phrase.id for phrase in phrases if {"a", "outside"} <= set(phrase.docs))
     assert family_template(phrases, ["a", "b"], lengths, limit=1)[1] == (phrases[0].id,)
     assert family_template(phrases, ["b"], lengths) == ("", ())
+
+
+def test_a_family_template_says_each_shared_sentence_once():
+    paragraph = ("The old lighthouse on Gull Point was switched off in 1987 after a storm cracked its lens. "
+                 "For three decades the tower stood empty and its iron door rusted shut. ")
+    last = "The restored light now shines every night from dusk until dawn for the fishing boats."
+    texts = {
+        "a": "Local news. " + paragraph + last,
+        "b": "Harbour notes. " + paragraph.replace("switched", "turned") + last,
+        "c": "Weekend guide to the coast and its walks. " + last + " Open on Saturdays.",
+    }
+    phrases = merge_phrases(pairs_of(texts), texts)
+    # The last sentence is a phrase of its own (all three share it) and the end of a's and b's shared passage.
+    assert sum(last[:-1] in occurrence.text for phrase in phrases for occurrence in phrase.occurrences) == 5
+    template, used = family_template(phrases, ["a", "b", "c"], {doc: len(text) for doc, text in texts.items()})
+    assert template.count("The restored light now shines") == 1
+    assert template.count("Gull Point") == 1 and len(used) == 1
 
 
 def test_family_templates_in_one_pass_equal_one_family_at_a_time():
