@@ -19,7 +19,7 @@ from lineage.dedup import DedupSummary
 from lineage.dedup import dedup as run_dedup
 from lineage import index as index_store
 from lineage.engines import make_engine
-from lineage.errors import LineageError, SkippedInputError
+from lineage.errors import ConfigError, LineageError, SkippedInputError
 from lineage.pipeline import analyze as run_analysis
 from lineage.pipeline import compare as run_comparison
 from lineage.report import REPORT_FILES, count_noun, prepare_output_directory
@@ -136,7 +136,7 @@ def _check_strict(skipped: dict[str, int], where: str) -> None:
               help="Shingles: word n-grams (word:3) or character n-grams (char:5).")
 @click.option("--num-perm", default=_DEFAULTS.minhash.num_perm, show_default=True, type=click.IntRange(1, 4096),
               help="MinHash permutations.")
-@click.option("--seed", default=_DEFAULTS.minhash.seed, show_default=True, type=click.IntRange(0, 2**32 - 1), help="MinHash seed.")
+@click.option("--seed", default=_DEFAULTS.minhash.seed, show_default=True, type=click.IntRange(0, 2**32 - 1), help="Seed of the MinHash permutations and of the bootstrap replicates.")
 @click.option("--threshold", default=_DEFAULTS.candidates.threshold, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Jaccard similarity that LSH must find with --recall (near-duplicate regime).")
 @click.option("--recall", default=_DEFAULTS.candidates.recall, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
@@ -154,9 +154,11 @@ def _check_strict(skipped: dict[str, int], where: str) -> None:
                    f"{_DEFAULTS.passage.auto_max_pairs:,} strongest.")
 @click.option("--neighbours", default=_DEFAULTS.cluster.neighbours, show_default=True, type=click.IntRange(0),
               help="Report each document's N closest pairs, besides every pair at the family threshold.")
-@click.option("--bootstrap", default=None, type=click.IntRange(0, 10_000),
-              help=f"Bootstrap replicates for the support of each tree edge [default: 100 when families hold at "
-                   f"most {_DEFAULTS.tree.auto_max_members} documents, else 0].")
+@click.option("--bootstrap", default=None, type=int,
+              help=f"Bootstrap replicates (0 for none, else 10 to 10000), seeded by --seed, for the support of each "
+                   f"tree edge and dendrogram clade; families of more than {_DEFAULTS.tree.bootstrap_max_members} "
+                   f"documents get none [default: 100 when families hold at most "
+                   f"{_DEFAULTS.tree.auto_max_members} documents, else 0].")
 @click.option("--keep-injections", is_flag=True,
               help="Keep injected spam keywords in the shingles and passages (they are left out by default; "
                    "they are found and reported either way).")
@@ -179,6 +181,7 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
       lineage analyze corpus/shanghai -o reports/shanghai
     """
     _configure_logging(verbose)
+    _refuse_output_inside_inputs(output, inputs)
     prepare_output_directory(output)
     with _Progress(enabled=not quiet and (show_progress or sys.stderr.isatty())) as progress:
         report = run_analysis(
@@ -192,6 +195,15 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
         click.echo(_summary(report, output))
     if strict:
         _check_strict(report.stats["skipped_by_reason"], f"{output}/report.md (Skipped inputs) and report.json")
+
+
+def _refuse_output_inside_inputs(output: Path, inputs: tuple[Path, ...]) -> None:
+    """Stop before reports are written into a directory being analysed, where the next run reads them."""
+    where = output.resolve()
+    for given in inputs:
+        if Path(given).is_dir() and (where == Path(given).resolve() or Path(given).resolve() in where.parents):
+            raise ConfigError(f"{output}: is inside the input {given}, so a later run would read the reports as "
+                              "documents; pass an -o outside it")
 
 
 def _near_duplicate_options(command):
@@ -569,9 +581,13 @@ def _summary(report: Report, output: Path) -> str:
             f"shared {p.shared_shingles}"
             for p in shown
         ]
+    members = sum(len(family.members) for family in report.families)
+    if members and not report.stats.get("bootstrap") and report.config.tree.bootstrap is None:
+        lines.append(f"Tree support not computed: the families hold {members:,} documents, more than "
+                     f"{report.config.tree.auto_max_members} (--bootstrap 100 computes it; families of more than "
+                     f"{report.config.tree.bootstrap_max_members} documents get none).")
     for family in report.families[:_SHOWN]:
-        support = "" if family.root_support is None else f" (support {family.root_support:.2f})"
-        lines.append(f"Family {family.id}: {len(family.members)} documents, root {family.root}{support}")
+        lines.append(f"Family {family.id}: {len(family.members)} documents, root {family.root}{family.root_note}")
         lines += _tree_lines(family)
     if len(report.families) > _SHOWN:
         lines.append(f"... and {len(report.families) - _SHOWN} more families in report.md")

@@ -96,7 +96,8 @@ def clade_support(
     seed: int,
 ) -> npt.NDArray[np.float64]:
     """For each merge of ``tree`` (the average linkage of ``matrix``'s rows), the share of bootstrap
-    replicates whose average linkage has the same clade (the same set of documents below it).
+    replicates whose average linkage has the same clade (the same set of documents below it); NaN for
+    a merge of documents that share nothing (at distance 1).
 
     Replicates reweight shingles by the same Poisson(1) counts as the lineage
     trees' (:func:`lineage.lineage_tree.poisson_weights`), so a seed gives one
@@ -110,7 +111,9 @@ def clade_support(
             k = index.get(clade)
             if k is not None:
                 found[k] += 1
-    return found / max(replicates, 1)
+    # A merge at distance 1 joins documents that share nothing: every replicate makes it too, which is
+    # no evidence of a clade, so it has no support.
+    return np.where(tree[:, 2] < 1.0 - 1e-9, found / max(replicates, 1), np.nan)
 
 
 def _clades(tree: npt.NDArray[np.float64]) -> list[frozenset[int]]:

@@ -187,8 +187,10 @@ class TreeConfig:
         return 100 if members <= self.auto_max_members else 0
 
     def __post_init__(self) -> None:
-        if self.bootstrap is not None and not 0 <= self.bootstrap <= 10_000:
-            raise ConfigError(f"bootstrap={self.bootstrap} is outside 0..10000; pass e.g. --bootstrap 100")
+        if self.bootstrap is not None and not (self.bootstrap == 0 or 10 <= self.bootstrap <= 10_000):
+            # Fewer replicates give support in steps too coarse to mean anything (1 gives 1.00 everywhere).
+            raise ConfigError(f"bootstrap={self.bootstrap} is not 0 (no support) or within 10..10000; "
+                              "pass e.g. --bootstrap 100")
         if self.direction < 0:
             raise ConfigError(f"tree direction weight {self.direction} must be >= 0")
 

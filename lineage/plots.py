@@ -65,7 +65,7 @@ def dendrogram_figure(tree: Dendrogram | None, family_threshold: float) -> Figur
         link_color_func=lambda link: colour_of.get(link_family[link], _OTHER_COLOUR),
     )
     merge_scores = 1.0 - tree.linkage[:, 2]
-    floor = _axis_floor(float(merge_scores.min()))
+    floor = _axis_floor(min(float(merge_scores.min()), family_threshold))  # the threshold line is on the axis
     for ys, distances, colour in zip(layout["icoord"], layout["dcoord"], layout["color_list"]):
         scores = np.maximum(1.0 - np.asarray(distances), floor)
         axes.plot(scores, ys, color=colour, linewidth=1.1, solid_capstyle="butt")
@@ -87,7 +87,10 @@ def dendrogram_figure(tree: Dendrogram | None, family_threshold: float) -> Figur
     if tree.support is not None:
         _write_clade_support(axes, tree, tree.support, layout["leaves"], link_family, floor, font_size)
     numbers = "\nnumbers: bootstrap support of each clade (%)" if tree.support is not None else ""
-    axes.set_xlabel(f"merge score (average linkage; score = {_SCORE_MEANING}){numbers}", fontsize=8)
+    # Wrapped to the axes' width (the figure less the labels), or a long one leaves the layout no room.
+    axis_chars = max(40, int((width - longest * font_size / 72 * 0.62 - 1.0) * 72 / (8 * 0.5)))
+    axes.set_xlabel(textwrap.fill(f"merge score (average linkage; score = {_SCORE_MEANING})", axis_chars) + numbers,
+                    fontsize=8)
     title_chars = max(40, int(width * 72 / 10 * 1.6))
     axes.set_title(textwrap.fill(f"{tree.caption}; average linkage", title_chars), fontsize=10, loc="left")
     for side in ("top", "right", "left"):
@@ -110,7 +113,8 @@ def _write_clade_support(axes: Axes, tree: Dendrogram, support: npt.NDArray[np.f
         cluster = n_leaves + step
         centre[cluster] = (centre[int(left)] + centre[int(right)]) / 2.0
         every_document = size == n_leaves  # in every replicate: no news
-        if every_document or (n_leaves > _SUPPORT_SHOWN_ABOVE and link_family[cluster] is None):
+        if every_document or np.isnan(support[step]) or (n_leaves > _SUPPORT_SHOWN_ABOVE
+                                                          and link_family[cluster] is None):
             continue
         axes.text(max(1.0 - distance, floor), centre[cluster], f"{support[step] * 100:.0f}", transform=at_point,
                   ha="right", va="bottom", fontsize=max(5, font_size - 2), color="#444444")
@@ -296,7 +300,9 @@ def _tree_layout(family: Family) -> _TreeLayout:
 
 
 def _heading(family: Family) -> str:
-    support = "" if family.root_support is None else f" (root support {family.root_support:.2f})"
+    notes = (["undated root"] if family.undated else []) + (
+        [] if family.root_support is None else [f"{'' if family.undated else 'root '}support {family.root_support:.2f}"])
+    support = f" ({', '.join(notes)})" if notes else ""
     return f"{family.id}: {_count(len(family.members), 'document', 'documents')}, root {_short(family.root)}{support}"
 
 

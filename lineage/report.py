@@ -13,6 +13,7 @@ import heapq
 import io
 import itertools
 import json
+import math
 import os
 import re
 import signal
@@ -266,7 +267,7 @@ def report_sections(report: Report) -> dict[str, Any]:
             "sizes": None if report.dendrogram.sizes is None else list(report.dendrogram.sizes),
             "linkage": _linkage_rows(report.dendrogram.linkage),
             "support": None if report.dendrogram.support is None else [
-                round(float(value), 4) for value in report.dendrogram.support],
+                None if math.isnan(value) else round(float(value), 4) for value in report.dendrogram.support],
         },
         "fingerprints": [
             {
@@ -403,17 +404,21 @@ def markdown(report: Report) -> str:
             "still common text in the rest of the family) and publication dates where known (a parent is "
             "never dated after its child unless nothing else fits). "
             + (f"Support is the share of {replicates} bootstrap replicates (shingles resampled) whose tree "
-               "has the edge: below 0.7, treat the edge as a guess."
-               if replicates else "Support was not computed (`--bootstrap 100` computes it)."),
+               "has the edge (a root's: the same root): below 0.7, treat the edge as a guess. "
+               f"Families of more than {report.config.tree.bootstrap_max_members} documents have none."
+               if replicates else "Support was not computed (`--bootstrap 100` computes it).")
+            + (" Where members are undated (\"undated: from the text\"), the root is the member whose text "
+               "looks oldest (the rest of the family kept its wording; its words are the ones usual on the "
+               "topic); support then says how stable that reading is, not that the root is the template."
+               if any(family.root_note.startswith(" (undated") for family in report.families) else ""),
             "",
             "![lineage trees](lineage.png)",
             "",
         ]
         for family in report.families[:_MD_FAMILIES]:
-            root_support = "" if family.root_support is None else f" (support {family.root_support:.2f})"
-            lines += [f"### {family.id}: {len(family.members)} documents, root {_code(family.root)}{root_support}", ""]
+            lines += [f"### {family.id}: {len(family.members)} documents, root {_code(family.root)}{family.root_note}", ""]
             if family.template:
-                lines += [f"Template ({len(family.template_phrases)} shared phrases in text order: "
+                lines += [f"Template ({count_noun(len(family.template_phrases), 'shared phrase')} in text order: "
                           f"{', '.join(family.template_phrases)}):", "",
                           f"> {_text(_cut(family.template, _MD_TEMPLATE_CHARS))}", ""]
             lines += [f"- {_code(edge.parent)} → {_code(edge.child)} (score {edge.score:.3f}"

@@ -306,6 +306,20 @@ class Family:
     template: str = ""
     template_phrases: tuple[str, ...] = ()
 
+    @property
+    def undated(self) -> bool:
+        """Whether some member has no date, so that the root comes from the text alone."""
+        return any(edge.evidence.get("dates") == "undated" for edge in self.edges)
+
+    @property
+    def root_note(self) -> str:
+        """How the root was chosen, for a summary line: " (support 0.98)", or with "undated: from the text"
+        when some member has no date; support then says how stable the text's reading is, not whether the
+        root is the template ("" when neither applies)."""
+        undated = "undated: from the text" if self.undated else ""
+        support = "" if self.root_support is None else f"support {self.root_support:.2f}"
+        return f" ({', '.join(part for part in (undated, support) if part)})" if undated or support else ""
+
 
 @dataclass(frozen=True, slots=True)
 class DocumentRecord:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import re
 import subprocess
 import sys
@@ -44,12 +45,12 @@ def test_analyze_prints_a_concise_summary_and_writes_every_file(run, planted, tm
         "  a_light.txt    a_light_2.txt   score 0.649  Jaccard 0.478  shared 133\n"
         "  a_light_2.txt  a_template.txt  score 0.434  Jaccard 0.276  shared 89\n"
         "  a_heavy.txt    a_template.txt  score 0.237  Jaccard 0.127  shared 49\n"
-        "Family F1: 4 documents, root a_light.txt (support 0.71)\n"
+        "Family F1: 4 documents, root a_light.txt (undated: from the text, support 0.71)\n"
         "  a_light.txt\n"
         "  ├─ a_template.txt (score 0.718, support 0.71)\n"
         "  │  └─ a_heavy.txt (score 0.237, support 0.82)\n"
         "  └─ a_light_2.txt (score 0.649, support 1.00)\n"
-        "Family F2: 2 documents, root b_light.txt (support 0.61)\n"
+        "Family F2: 2 documents, root b_light.txt (undated: from the text, support 0.61)\n"
         "  b_light.txt\n"
         "  └─ b_template.txt (score 0.728, support 0.61)\n"
         "Report: out/ (report.json, report.md, pairs.csv, phrases.csv, fingerprints.csv, lineage.nwk, lineage.png, "
@@ -102,6 +103,38 @@ def test_usage_errors_exit_2_with_one_line(run, args, fragment):
     assert result.exit_code == 2
     assert fragment in result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+
+
+def test_too_few_bootstrap_replicates_are_a_usage_error(run, planted):
+    result = run("analyze", planted, "-o", "out", "--bootstrap", "1")  # support 1.00 everywhere would mean nothing
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: bootstrap=1 is not 0 (no support) or within 10..10000; pass e.g. --bootstrap 100\n")
+    assert run("analyze", planted, "-o", "out", "--bootstrap", "10", "-q").exit_code == 0
+
+
+def test_reports_are_not_written_into_a_directory_being_analysed(run, planted, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(planted, corpus)
+    for output in (corpus, corpus / "reports"):
+        result = run("analyze", "corpus", "-o", output)
+        assert (result.exit_code, result.stderr) == (2, (
+            f"Error: {output}: is inside the input corpus, so a later run would read the reports as documents; "
+            "pass an -o outside it\n"))
+    assert sorted(path.name for path in corpus.iterdir()) == sorted(path.name for path in planted.iterdir())
+    assert run("analyze", corpus / "a_light.txt", corpus / "a_template.txt", "-o", corpus / "reports",
+               "-q").exit_code == 0  # files named one by one: the directory is not read
+
+
+def test_the_summary_says_when_support_was_left_out_and_why(planted, tmp_path):
+    from lineage.cli import _summary
+    from lineage.config import AnalyzeConfig, TreeConfig
+
+    lines = _summary(lineage.analyze([planted], config=AnalyzeConfig(tree=TreeConfig(auto_max_members=5))),
+                     tmp_path).splitlines()
+    assert ("Tree support not computed: the families hold 6 documents, more than 5 (--bootstrap 100 computes it; "
+            "families of more than 50 documents get none).") in lines
+    assert "Family F1: 4 documents, root a_light.txt (undated: from the text)" in lines
+    assert "Tree support" not in _summary(lineage.analyze([planted], bootstrap=0), tmp_path)  # asked for none
 
 
 def test_output_path_that_is_a_file_is_a_usage_error(run, planted, tmp_path):

@@ -75,8 +75,19 @@ def test_clade_support_is_high_for_clear_groups_low_for_arbitrary_ones_and_seede
     assert clades[frozenset({0, 1, 2})] == 1.0 and clades[frozenset({3, 4, 5})] == 1.0
     uncertain = [value for members, value in clades.items() if 6 in members and len(members) == 4]
     assert len(uncertain) == 1 and 0.1 < uncertain[0] < 0.9
-    assert np.array_equal(support, clade_support(matrix, hashes, tree, replicates=50, seed=3))
-    assert not np.array_equal(support, clade_support(matrix, hashes, tree, replicates=50, seed=4))
+    assert np.array_equal(support, clade_support(matrix, hashes, tree, replicates=50, seed=3), equal_nan=True)
+    assert not np.array_equal(support, clade_support(matrix, hashes, tree, replicates=50, seed=4), equal_nan=True)
+
+
+def test_a_merge_of_documents_that_share_nothing_has_no_support():
+    # Two copies, and two documents unlike them and each other: every replicate joins those at distance 1
+    # too, which says nothing about them.
+    matrix = incidence([list(range(100)), list(range(100)), list(range(200, 300)), list(range(400, 500))])
+    hashes = np.arange(matrix.shape[1], dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    tree = average_linkage(all_pair_scores(matrix))
+    support = clade_support(matrix, hashes, tree, replicates=20, seed=1)
+    assert tree[0, 2] == 0.0 and support[0] == 1.0  # the copies
+    assert (tree[1:, 2] == 1.0).all() and np.isnan(support[1:]).all()
 
 
 def test_weighted_scores_count_each_shingle_by_its_weight():

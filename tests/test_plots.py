@@ -221,3 +221,14 @@ def test_long_document_names_are_shortened_in_lineage_trees():
     shown = set(member_positions(lineage_figure([family("F1", [("a.txt", long_name + ".txt")])])))
     assert "a.txt" in shown and long_name + ".txt" not in shown
     assert any(text.startswith("aaa") and "…" in text for text in shown)
+
+
+def test_long_names_and_a_threshold_below_every_merge_still_lay_out(recwarn):
+    # Two close documents with long path names: the family threshold (0.1) lies left of their merge (0.7).
+    names = tuple(f"/srv/crawls/2025/shard-{k}/very/long/path/to/some/page/number-{k}.txt" for k in range(2))
+    tree = Dendrogram(names, np.array([[0.0, 1.0, 0.3, 2.0]]), "All 2 documents", ("F1", "F1"), np.array([0.9]))
+    figure = dendrogram_figure(tree, family_threshold=0.1)
+    svg = svg_text(figure)
+    assert not [warning for warning in recwarn if "layout" in str(warning.message)]  # matplotlib gave up before
+    [axes] = figure.axes
+    assert axes.get_xlim()[0] <= 0.1 and "family threshold 0.1" in svg
