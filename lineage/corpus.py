@@ -166,6 +166,11 @@ def input_files(paths: Sequence[str | Path | StdinCopy]) -> Iterator[InputFile |
 
 
 def _path_files(path: Path, seen: dict[tuple[int, int], str]) -> Iterator[InputFile | SkippedInput]:
+    try:
+        path.stat()
+    except OSError as error:
+        if not isinstance(error, FileNotFoundError):  # a name too long, a directory we may not search, ...
+            raise InputError(f"{path}: cannot be read ({error.strerror}); check the path") from error
     if path.is_dir():
         for found, loop in sorted(_walk(path, frozenset())):
             relative = found.relative_to(path).as_posix()

@@ -247,7 +247,7 @@ def family_templates(
     family_of = {member: number for number, members in enumerate(families) for member in members}
     kept: list[list[tuple[float, str, str]]] = [[] for _ in families]
     said: list[Counter[tuple[str, ...]]] = [Counter() for _ in families]  # the kept phrases' word 3-grams
-    grams_of: dict[str, set[tuple[str, ...]]] = {}
+    grams_of: dict[tuple[int, str], set[tuple[str, ...]]] = {}  # by family and phrase: its words differ by family
     for phrase in phrases:
         found: dict[int, list[Occurrence]] = defaultdict(list)
         for occurrence in phrase.occurrences:
@@ -263,14 +263,14 @@ def family_templates(
             if _said_already(grams, said[number]):
                 continue
             said[number].update(grams)
-            grams_of[phrase.id] = grams
+            grams_of[number, phrase.id] = grams
             spots = [occurrence.start / max(lengths[occurrence.doc], 1) for occurrence in occurrences]
             kept[number].append((float(np.median(spots)), phrase.id, phrase.pattern))
     templates = []
     for number, chosen in enumerate(kept):
         # And a stronger phrase that a weaker one kept after it says in full (a name, then its sentence).
         for entry in reversed(chosen[:]):
-            grams = grams_of[entry[1]]
+            grams = grams_of[number, entry[1]]
             said[number].subtract(grams)
             if _said_already(grams, said[number]):
                 chosen.remove(entry)

@@ -349,7 +349,8 @@ class Dendrogram:
     ``families[i]`` is the family of ``labels[i]`` (None for a document in none);
     ``caption`` says which documents are drawn. ``support[k]`` is the share of
     bootstrap replicates whose clustering has the clade formed by merge ``k``
-    (row ``k`` of ``linkage``); None without bootstrap. For a corpus too large
+    (row ``k`` of ``linkage``), NaN for a merge at distance 1 (documents that
+    share nothing); None without bootstrap. For a corpus too large
     to draw document by document the leaves are whole families: ``labels`` are
     family ids and ``sizes[i]`` is the number of documents in leaf ``i``
     (``sizes`` is None when the leaves are documents).

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lineage.passages import align, document_tokens
 from lineage.phrases import family_template, family_templates, merge_phrases
-from lineage.types import Pair
+from lineage.types import Occurrence, Pair, Phrase
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -190,3 +190,25 @@ def test_a_long_variant_is_shortened_and_an_end_slot_some_occurrences_lack_is_le
     # "today" is in a and b but not c: the phrase ends where all three do.
     assert phrase.pattern.startswith("The committee approved the new budget {")
     assert phrase.pattern.endswith("} for the harbour district")
+
+
+def test_a_phrase_in_two_families_is_judged_by_its_words_in_each():
+    def at(doc: str, part: str) -> Occurrence:
+        start = texts[doc].index(part)
+        return Occurrence(doc, start, start + len(part), doc_text=texts[doc])
+
+    name = "Gull Point lighthouse keeper"
+    sentence = "the Gull Point lighthouse keeper retired after forty years"
+    elsewhere = "visit the harbour museum on weekends"
+    texts = {"a": f"{name}. Then {sentence}.", "b": f"{name}! So {sentence}!",
+             "c": f"Please {elsewhere} today.", "d": f"Also {elsewhere} again."}
+    phrases = [  # strongest first: P, whose words are the name in one family and the museum in the other
+        Phrase("P", "p", ("a", "b", "c", "d"), (at("a", name), at("b", name), at("c", elsewhere), at("d", elsewhere)),
+               4, 9.0),
+        Phrase("Q", sentence, ("a", "b"), (at("a", sentence), at("b", sentence)), 9, 5.0),
+    ]
+    lengths = {doc: len(text) for doc, text in texts.items()}
+    families = [["a", "b"], ["c", "d"]]
+    templates = family_templates(phrases, families, lengths)
+    assert templates == [family_template(phrases, members, lengths) for members in families]
+    assert [used for _, used in templates] == [("Q",), ("P",)]  # Q says the name in full; the museum is P's own
