@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import glob
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,7 +16,16 @@ import click
 
 from lineage import __version__
 from lineage import synth as synthetic
-from lineage.config import AnalyzeConfig, DedupConfig, MinHashConfig, ReadConfig, ShingleConfig, SignConfig, SynthConfig
+from lineage.config import (
+    AnalyzeConfig,
+    DedupConfig,
+    MinHashConfig,
+    ReadConfig,
+    ShingleConfig,
+    SignConfig,
+    SynthConfig,
+    TreeConfig,
+)
 from lineage.dedup import DedupSummary
 from lineage.dedup import dedup as run_dedup
 from lineage import index as index_store
@@ -154,11 +165,11 @@ def _check_strict(skipped: dict[str, int], where: str) -> None:
                    f"{_DEFAULTS.passage.auto_max_pairs:,} strongest.")
 @click.option("--neighbours", default=_DEFAULTS.cluster.neighbours, show_default=True, type=click.IntRange(0),
               help="Report each document's N closest pairs, besides every pair at the family threshold.")
-@click.option("--bootstrap", default=None, type=int,
+@click.option("--bootstrap", default=None, type=int, callback=lambda context, option, value: _bootstrap(value),
               help=f"Bootstrap replicates (0 for none, else 10 to 10000), seeded by --seed, for the support of each "
                    f"tree edge and dendrogram clade; families of more than {_DEFAULTS.tree.bootstrap_max_members} "
-                   f"documents get none [default: 100 when families hold at most "
-                   f"{_DEFAULTS.tree.auto_max_members} documents, else 0].")
+                   f"documents get none [default: 100 when those families hold at most "
+                   f"{_DEFAULTS.tree.auto_max_members:,} documents, else 0].")
 @click.option("--keep-injections", is_flag=True,
               help="Keep injected spam keywords in the shingles and passages (they are left out by default; "
                    "they are found and reported either way).")
@@ -197,13 +208,27 @@ def analyze(inputs: tuple[Path, ...], output: Path, shingle: str, num_perm: int,
         _check_strict(report.stats["skipped_by_reason"], f"{output}/report.md (Skipped inputs) and report.json")
 
 
+def _bootstrap(value: int | None) -> int | None:
+    """--bootstrap checked before anything is written: 0, or enough replicates for support to mean something."""
+    try:
+        return None if value is None else TreeConfig(bootstrap=value).bootstrap
+    except ConfigError as error:
+        raise click.BadParameter(str(error).replace(f"bootstrap={value}", str(value))) from error
+
+
 def _refuse_output_inside_inputs(output: Path, inputs: tuple[Path, ...]) -> None:
     """Stop before reports are written into a directory being analysed, where the next run reads them."""
-    where = output.resolve()
-    for given in inputs:
-        if Path(given).is_dir() and (where == Path(given).resolve() or Path(given).resolve() in where.parents):
-            raise ConfigError(f"{output}: is inside the input {given}, so a later run would read the reports as "
-                              "documents; pass an -o outside it")
+    try:
+        where = output.resolve()
+        for given in inputs:
+            text = str(given)
+            expanded = glob.glob(text, recursive=True) if not os.path.lexists(text) and set("*?[") & set(text) else [text]
+            for found in map(Path, expanded):
+                if found.is_dir() and (where == found.resolve() or found.resolve() in where.parents):
+                    raise ConfigError(f"{output}: is inside the input {found}, so a later run would read the "
+                                      "reports as documents; pass an -o outside it")
+    except OSError:  # a name the system refuses: the reader says so, naming it
+        return
 
 
 def _near_duplicate_options(command):
@@ -581,11 +606,11 @@ def _summary(report: Report, output: Path) -> str:
             f"shared {p.shared_shingles}"
             for p in shown
         ]
-    members = sum(len(family.members) for family in report.families)
-    if members and not report.stats.get("bootstrap") and report.config.tree.bootstrap is None:
-        lines.append(f"Tree support not computed: the families hold {members:,} documents, more than "
-                     f"{report.config.tree.auto_max_members} (--bootstrap 100 computes it; families of more than "
-                     f"{report.config.tree.bootstrap_max_members} documents get none).")
+    tree = report.config.tree
+    members = sum(len(family.members) for family in report.families if len(family.members) <= tree.bootstrap_max_members)
+    if members and not report.stats.get("bootstrap") and tree.bootstrap is None:
+        lines.append(f"Tree support not computed: families of up to {tree.bootstrap_max_members} documents hold "
+                     f"{members:,}, more than {tree.auto_max_members:,} (--bootstrap 100 computes it).")
     for family in report.families[:_SHOWN]:
         lines.append(f"Family {family.id}: {len(family.members)} documents, root {family.root}{family.root_note}")
         lines += _tree_lines(family)

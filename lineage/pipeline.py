@@ -344,7 +344,8 @@ def _families(
     pair_label = np.where(label[similarities.a] == label[similarities.b], label[similarities.a], -1)
     order = np.argsort(pair_label, kind="stable")
     bounds = np.searchsorted(pair_label[order], np.arange(len(groups) + 1), side="left")
-    replicates = config.tree.replicates(sum(len(members) for members in groups))
+    replicates = config.tree.replicates(
+        sum(len(members) for members in groups if len(members) <= config.tree.bootstrap_max_members))
     dates = [[page_date(documents[member].date, documents[member].text) for member in members] for members in groups]
     # Which words each document uses: which of two members kept the word usual on their topic roots a family
     # without dates. Gathered only when some family has an undated member, and only such families are worded.

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,6 +69,7 @@ def test_quiet_prints_nothing(run, planted):
     "args, message",
     [
         (["analyze", "missing", "-o", "out"], "Error: missing: no such file or directory; check the path\n"),
+        (["analyze", "x" * 300, "-o", "out"], f"Error: {'x' * 300}: cannot be read (File name too long); check the path\n"),
         (["analyze", "{planted}", "-o", "out", "--shingle", "word"],
          "Error: shingle spec 'word' is not KIND:N; pass e.g. --shingle word:3 or --shingle char:5\n"),
         (["analyze", "{planted}", "-o", "out", "--num-perm", "8", "--threshold", "0.2"],
@@ -108,15 +109,17 @@ def test_usage_errors_exit_2_with_one_line(run, args, fragment):
 def test_too_few_bootstrap_replicates_are_a_usage_error(run, planted):
     result = run("analyze", planted, "-o", "out", "--bootstrap", "1")  # support 1.00 everywhere would mean nothing
     assert (result.exit_code, result.stderr) == (
-        2, "Error: bootstrap=1 is not 0 (no support) or within 10..10000; pass e.g. --bootstrap 100\n")
+        2, "Error: Invalid value for '--bootstrap': 1 is not 0 (no support) or within 10..10000; pass e.g. "
+           "--bootstrap 100 (see 'main analyze --help')\n")  # CliRunner names the program main
+    assert not Path("out").exists()  # refused before anything was written
     assert run("analyze", planted, "-o", "out", "--bootstrap", "10", "-q").exit_code == 0
 
 
 def test_reports_are_not_written_into_a_directory_being_analysed(run, planted, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(planted, corpus)
-    for output in (corpus, corpus / "reports"):
-        result = run("analyze", "corpus", "-o", output)
+    for given, output in (("corpus", corpus), ("corpus", corpus / "reports"), ("corp*", corpus / "reports")):
+        result = run("analyze", given, "-o", output)
         assert (result.exit_code, result.stderr) == (2, (
             f"Error: {output}: is inside the input corpus, so a later run would read the reports as documents; "
             "pass an -o outside it\n"))
@@ -131,8 +134,8 @@ def test_the_summary_says_when_support_was_left_out_and_why(planted, tmp_path):
 
     lines = _summary(lineage.analyze([planted], config=AnalyzeConfig(tree=TreeConfig(auto_max_members=5))),
                      tmp_path).splitlines()
-    assert ("Tree support not computed: the families hold 6 documents, more than 5 (--bootstrap 100 computes it; "
-            "families of more than 50 documents get none).") in lines
+    assert ("Tree support not computed: families of up to 50 documents hold 6, more than 5 "
+            "(--bootstrap 100 computes it).") in lines
     assert "Family F1: 4 documents, root a_light.txt (undated: from the text)" in lines
     assert "Tree support" not in _summary(lineage.analyze([planted], bootstrap=0), tmp_path)  # asked for none
 
