@@ -10,6 +10,7 @@ plain-text) response; every other record is listed as skipped with what it is.
 
 from __future__ import annotations
 
+import logging
 import re
 import zlib
 from collections.abc import Iterator
@@ -25,6 +26,17 @@ from lineage.config import ReadConfig
 from lineage.encodings import NotText, decode_bytes, unix_newlines
 from lineage.streams import Damaged, counted, open_stream
 from lineage.types import Document, SkippedInput
+
+# warcio warns on stderr about what it meets in a damaged crawl (a bad Content-Length, a URI with spaces),
+# bytes and all; lineage reports what it cannot read as skipped input, in one line. A NullHandler stops
+# logging's last-resort print only: an application that configures logging still gets the records.
+logging.getLogger("warcio").addHandler(logging.NullHandler())
+
+
+class _ArchiveIterator(ArchiveIterator):
+    """warcio's reader without its own warning on stderr when a record is not followed by a blank line."""
+
+    INC_RECORD = ""
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _CHARSET_PARAMETER = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
@@ -113,7 +125,7 @@ def read_warc(raw: BinaryIO, label: str, config: ReadConfig, compression: str | 
     decompressed data).
     """
     stream = counted(raw) if compression in (None, "gzip") else open_stream(raw, compression)
-    records = ArchiveIterator(stream, arc2warc=True)
+    records = _ArchiveIterator(stream, arc2warc=True)
     seen: set[str] = set()
     read = 0
     try:

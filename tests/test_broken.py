@@ -118,3 +118,28 @@ def test_a_crawl_damaged_in_the_middle_keeps_the_records_before_and_names_the_of
     assert (cut.kind, cut.source.rsplit("@", 1)[1]) == ("malformed record", str(starts[1]))
     assert cut.reason == (f"the crawl file cannot be read past byte {starts[1]:,} (Unknown archive format); "
                           "the records before it (1) are read")
+
+
+def test_warcio_says_nothing_on_stderr_about_a_damaged_crawl(tmp_path, capsys):
+    import io
+    import re
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    for k, uri in enumerate(["https://farm.example/0", "https://farm.example/a page", "https://farm.example/2"]):
+        page = f"<html><body><p>Page {k} of a crawl, with enough words to be a document here.</p></body></html>"
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(page.encode()),
+                                                      http_headers=headers))
+    data = out.getvalue()
+    length = re.search(rb"Content-Length: (\d+)", data)  # the first record's, 4 bytes short
+    data = data[: length.start(1)] + str(int(length.group(1)) - 4).encode() + data[length.end(1) :]
+    (tmp_path / "crawl.warc").write_bytes(data)
+    records = lineage.read_corpus([tmp_path / "crawl.warc"])
+    # warcio used to print a warning with the record's bytes, and another for the URI with a space.
+    assert capsys.readouterr().err == ""
+    assert [record.id for record in records] == ["https://farm.example/0", "https://farm.example/a%20page",
+                                                 "https://farm.example/2"]
