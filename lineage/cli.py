@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import glob
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -26,6 +24,7 @@ from lineage.config import (
     SynthConfig,
     TreeConfig,
 )
+from lineage.corpus import glob_matches
 from lineage.dedup import DedupSummary
 from lineage.dedup import dedup as run_dedup
 from lineage import index as index_store
@@ -221,9 +220,7 @@ def _refuse_output_inside_inputs(output: Path, inputs: tuple[Path, ...]) -> None
     try:
         where = output.resolve()
         for given in inputs:
-            text = str(given)
-            expanded = glob.glob(text, recursive=True) if not os.path.lexists(text) and set("*?[") & set(text) else [text]
-            for found in map(Path, expanded):
+            for found in map(Path, glob_matches(str(given)) or [str(given)]):
                 if found.is_dir() and (where == found.resolve() or found.resolve() in where.parents):
                     raise ConfigError(f"{output}: is inside the input {found}, so a later run would read the "
                                       "reports as documents; pass an -o outside it")

@@ -155,14 +155,21 @@ def input_files(paths: Sequence[str | Path | StdinCopy]) -> Iterator[InputFile |
             yield InputFile(path.path if isinstance(path, StdinCopy) else None, STDIN_ID, STDIN_ID, None, None)
             continue
         text = str(path)
-        if not os.path.lexists(text) and _GLOB_CHARACTERS & set(text):
-            matches = sorted(glob.glob(text, recursive=True))
-            if not matches:
-                raise InputError(f"{text}: no files match this pattern; check it (lineage expands * ? [ ] and **)")
-            for match in matches:
-                yield from _path_files(Path(match), seen)
-        else:
+        matches = glob_matches(text)
+        if matches is None:
             yield from _path_files(Path(text), seen)
+        elif not matches:
+            raise InputError(f"{text}: no files match this pattern; check it (lineage expands * ? [ ] and **)")
+        for match in matches or ():
+            yield from _path_files(Path(match), seen)
+
+
+def glob_matches(text: str) -> list[str] | None:
+    """The paths a glob pattern given as input matches, sorted; None when ``text`` is a path (it exists, or
+    holds none of * ? [)."""
+    if os.path.lexists(text) or not _GLOB_CHARACTERS & set(text):
+        return None
+    return sorted(glob.glob(text, recursive=True))
 
 
 def _path_files(path: Path, seen: dict[tuple[int, int], str]) -> Iterator[InputFile | SkippedInput]:

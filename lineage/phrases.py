@@ -24,16 +24,15 @@ from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
-import regex
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from lineage.text import tokenize
 from lineage.passages import DocumentTokens, document_tokens, opcodes
 from lineage.types import Injection, Occurrence, Pair, Phrase
 
 _SAME_OCCURRENCE = 0.8  # overlap, as a share of the longer span, that makes two occurrences one
 TEMPLATE_PHRASES = 40  # a family template's phrases at most: the skeleton, not every shared scrap
-_WORD = regex.compile(r"\w+")
 _TEMPLATE_OVERLAP = 0.5  # share of a phrase's word 3-grams that stronger template phrases say: left out
 _PHRASES_PER_CHUNK = 2048  # phrases whose occurrences are tokenised together
 _SHOWN_VARIANTS = 6  # variants a slot shows at most: the 5 most frequent and "… N more"
@@ -287,6 +286,6 @@ def _said_already(grams: set[tuple[str, ...]], said: Counter[tuple[str, ...]]) -
 
 
 def _word_grams(text: str) -> set[tuple[str, ...]]:
-    """The lower-cased word 3-grams of ``text`` (its words, when it has fewer than three)."""
-    words = _WORD.findall(text.lower())
+    """The word 3-grams of ``text``, normalised as shingles are (its words, when it has fewer than three)."""
+    words = tokenize(text).norms
     return {tuple(words[k : k + 3]) for k in range(max(len(words) - 2, 1))} if words else set()

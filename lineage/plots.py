@@ -300,10 +300,7 @@ def _tree_layout(family: Family) -> _TreeLayout:
 
 
 def _heading(family: Family) -> str:
-    notes = (["undated root"] if family.undated else []) + (
-        [] if family.root_support is None else [f"{'' if family.undated else 'root '}support {family.root_support:.2f}"])
-    support = f" ({', '.join(notes)})" if notes else ""
-    return f"{family.id}: {_count(len(family.members), 'document', 'documents')}, root {_short(family.root)}{support}"
+    return f"{family.id}: {_count(len(family.members), 'document', 'documents')}, root {_short(family.root)}{family.root_note}"
 
 
 def _lineage_title(families: Sequence[Family], drawn: list[Family], max_documents: int) -> str:

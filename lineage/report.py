@@ -410,7 +410,7 @@ def markdown(report: Report) -> str:
             + (" Where members are undated (\"undated: from the text\"), the root is the member whose text "
                "looks oldest (the rest of the family kept its wording; its words are the ones usual on the "
                "topic); support then says how stable that reading is, not that the root is the template."
-               if any(family.root_note.startswith(" (undated") for family in report.families) else ""),
+               if any(family.undated for family in report.families) else ""),
             "",
             "![lineage trees](lineage.png)",
             "",

@@ -41,7 +41,7 @@ def word_document_counts(texts: Sequence[str], chunk: int = 4096) -> tuple[npt.N
     """The sorted distinct word hashes of ``texts`` and how many texts hold each, a chunk of texts at a time."""
     found: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]] = [_merge([])]
     for lo in range(0, len(texts), chunk):
-        found.append(np.unique(_distinct_words(texts[lo : lo + chunk])[0], return_counts=True))
+        found.append(np.unique(_distinct(*_tokens(texts[lo : lo + chunk]))[0], return_counts=True))
         if len(found) == _CHUNKS_MERGED:  # so that memory holds the vocabulary a few times, not once per chunk
             found = [_merge(found)]
     return _merge(found)
@@ -67,7 +67,7 @@ class Usage:
     def __init__(self, texts: Sequence[str], order: npt.NDArray[np.int64], chunk: int = 4096):
         parts, lengths = [], []
         for lo in range(0, len(texts), chunk):
-            hashes, text = _distinct_words(texts[lo : lo + chunk])
+            hashes, text = _distinct(*_tokens(texts[lo : lo + chunk]))
             parts.append(hashes)
             lengths.append(np.bincount(text, minlength=len(texts[lo : lo + chunk])))
         self._words = np.unique(np.concatenate([np.unique(part) for part in parts])) if parts else _merge([])[0]
@@ -122,7 +122,7 @@ class Wording:
 
     def __init__(self, texts: Sequence[str], usage: tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]):
         hashes, indptr = _tokens(texts)
-        family_words, family_counts = word_document_counts(texts)
+        family_words, family_counts = np.unique(_distinct(hashes, indptr)[0], return_counts=True)
         words, counts = usage
         place = np.clip(np.searchsorted(words, family_words), 0, max(len(words) - 1, 0))
         known = (words[place] == family_words) if len(words) else np.zeros(len(family_words), dtype=bool)
@@ -156,9 +156,10 @@ class Wording:
         return int(self.swaps(older, newer)[0].sum())
 
 
-def _distinct_words(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """Each text's distinct word hashes, sorted within it, and the number of the text each is from."""
-    hashes, indptr = _tokens(texts)
+def _distinct(hashes: npt.NDArray[np.uint64], indptr: npt.NDArray[np.int64]) -> tuple[
+        npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Each text's distinct word hashes (from :func:`_tokens`), sorted within it, and the number of the text each
+    is from."""
     text = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
     order = np.lexsort((hashes, text))
     hashes, text = hashes[order], text[order]

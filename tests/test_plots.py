@@ -162,8 +162,8 @@ def test_families_are_stacked_under_their_headings():
     figure = lineage_figure(families)
     [axes] = [axes for axes in figure.axes if axes.get_label() != "<colorbar>"]
     heading = {text.get_text(): text.get_position()[1] for text in axes.texts if text.get_text().startswith("F")}
-    first = "F1: 3 documents, root F1-0.txt (root support 0.82)"
-    second = "F2: 4 documents, root F2-0.txt (root support 0.82)"
+    first = "F1: 3 documents, root F1-0.txt (support 0.82)"
+    second = "F2: 4 documents, root F2-0.txt (support 0.82)"
     assert set(heading) >= {first, second}
     rows = {member: y for member, (_, y) in member_positions(figure).items()}
     assert heading[first] < min(rows[m] for m in families[0].members) <= max(rows[m] for m in families[0].members)
